@@ -25,10 +25,10 @@ HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -I. -MMD -MP
 all:
 
 include common/common.mk
-include vmm/vmm.mk
-include kernel/kernel.mk
 include apps/apps.mk
 include tools/tools.mk
+include $(wildcard vmm/vmm.mk)
+include kernel/kernel.mk
 include tests/unit/unit.mk
 
 setup:

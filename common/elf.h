@@ -23,7 +23,7 @@ struct elf_image {
 int elf_parse(struct elf_image *img, const void *data, size_t size, const char **why);
 
 /* Finds the first note of the given owner name and type in the PT_NOTE segments.
- * Returns 0 and sets *desc/*descsz, or -ENOENT. Malformed notes end the search (-EINVAL). */
+ * Returns 0 and sets *desc and *descsz, or -ENOENT. Malformed notes end the search (-EINVAL). */
 int elf_find_note(const struct elf_image *img, const char *name, uint32_t type,
                   const void **desc, uint32_t *descsz);
 

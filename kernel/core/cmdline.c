@@ -1,0 +1,154 @@
+/* Kernel command line parsing; see cmdline.h. */
+#include "core/cmdline.h"
+
+#include "mote/string.h"
+
+/* Bare words Linux loaders (Firecracker's default boot_args among them) pass; they mean nothing
+ * to Mote and are skipped without a warning. */
+static const char *const linux_words[] = {
+    "nomodule", "quiet", "ro", "rw", "noapic", "nolapic", "debug", "nosmp", "splash", "single",
+    "earlyprintk", "norandmaps", "nokaslr",
+};
+
+/* Next whitespace-separated token; double quotes group words and are removed. */
+static char *next_token(char **pos)
+{
+    char *s = *pos;
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    if (!*s) {
+        *pos = s;
+        return NULL;
+    }
+    char *tok = s, *out = s;
+    bool quoted = false;
+    for (; *s; s++) {
+        if (*s == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (!quoted && (*s == ' ' || *s == '\t' || *s == '\n'))
+            break;
+        *out++ = *s;
+    }
+    if (*s)
+        s++;
+    *out = '\0';
+    *pos = s;
+    return tok;
+}
+
+static void add_unknown(struct cmdline *cl, const char *tok)
+{
+    if (cl->nunknown < CMDLINE_MAX_UNKNOWN)
+        cl->unknown[cl->nunknown++] = tok;
+}
+
+static bool is_linux_word(const char *tok)
+{
+    for (size_t i = 0; i < sizeof(linux_words) / sizeof(linux_words[0]); i++)
+        if (strcmp(tok, linux_words[i]) == 0)
+            return true;
+    return false;
+}
+
+static void parse_option(struct cmdline *cl, const char *tok)
+{
+    if (strcmp(tok, "--bootchart") == 0)
+        cl->bootchart = true;
+    else if (strcmp(tok, "--nopci") == 0)
+        cl->nopci = true;
+    else if (strcmp(tok, "--noacpi") == 0)
+        cl->noacpi = true;
+    else if (strcmp(tok, "--verbose") == 0)
+        cl->loglevel = 7;
+    else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
+        if (cl->nenv < CMDLINE_MAX_ENV)
+            cl->env[cl->nenv++] = tok + 6;
+        else
+            cl->truncated = true;
+    } else
+        add_unknown(cl, tok);
+}
+
+static void parse_param(struct cmdline *cl, const char *tok)
+{
+    if (str_starts(tok, "loglevel=")) {
+        uint64_t v;
+        if (parse_u64(tok + 9, &v) == 0 && v <= 7)
+            cl->loglevel = (int)v;
+        else
+            add_unknown(cl, tok);
+        return;
+    }
+    if (strcmp(tok, "pci=off") == 0)
+        cl->nopci = true;
+    if (strcmp(tok, "acpi=off") == 0)
+        cl->noacpi = true;
+    if (cl->nparams < CMDLINE_MAX_PARAMS)
+        cl->params[cl->nparams++] = tok;
+    else
+        cl->truncated = true;
+}
+
+static void add_arg(struct cmdline *cl, const char *tok)
+{
+    if (cl->argc < CMDLINE_MAX_ARGS)
+        cl->argv[cl->argc++] = tok;
+    else
+        cl->truncated = true;
+}
+
+void cmdline_parse(struct cmdline *cl, char *buf)
+{
+    memset(cl, 0, sizeof(*cl));
+    cl->loglevel = -1;
+    char *pos = buf, *tok;
+    bool program = false;
+
+    while ((tok = next_token(&pos))) {
+        if (program) {
+            add_arg(cl, tok);
+        } else if (strcmp(tok, "--") == 0) {
+            program = true;
+        } else if (tok[0] == '-' && tok[1] == '-') {
+            parse_option(cl, tok);
+        } else if (tok[0] == '/') {
+            program = true;
+            add_arg(cl, tok);
+        } else if (str_starts(tok, "init=") && tok[5]) {
+            /* Linux's init=: the program; later tokens stay options (Linux passes them on). */
+            if (cl->argc == 0)
+                add_arg(cl, tok + 5);
+        } else if (strchr(tok, '=')) {
+            parse_param(cl, tok);
+        } else if (!is_linux_word(tok)) {
+            add_unknown(cl, tok);
+        }
+    }
+    cl->argv[cl->argc] = NULL;
+}
+
+const char *cmdline_param(const struct cmdline *cl, const char *key)
+{
+    size_t n = strlen(key);
+    const char *v = NULL;
+    for (int i = 0; i < cl->nparams; i++)
+        if (strncmp(cl->params[i], key, n) == 0 && cl->params[i][n] == '=')
+            v = cl->params[i] + n + 1;
+    return v;
+}
+
+int cmdline_consume(struct cmdline *cl, const char *key)
+{
+    size_t n = strlen(key);
+    int kept = 0, removed = 0;
+    for (int i = 0; i < cl->nparams; i++) {
+        if (strncmp(cl->params[i], key, n) == 0 && cl->params[i][n] == '=')
+            removed++;
+        else
+            cl->params[kept++] = cl->params[i];
+    }
+    cl->nparams = kept;
+    return removed;
+}

@@ -1,0 +1,140 @@
+/* The boot sequence (DESIGN.md "Boot, in order"), from the entry code to the program. */
+#include <errno.h>
+
+#include "abi/ports.h"
+#include "boot/bootinfo.h"
+#include "core/cmdline.h"
+#include "mote/bootchart.h"
+#include "mote/bootfs.h"
+#include "mote/exec.h"
+#include "mote/layout.h"
+#include "mote/mm.h"
+#include "mote/power.h"
+#include "mote/printk.h"
+#include "mote/string.h"
+#include "mote/trap.h"
+#include "mote/x86.h"
+
+#define EARLY_MAP_LIMIT (1ull << 30) /* the early page tables reach the first GiB */
+#define EXIT_NOT_FOUND 127
+
+static struct boot_info bi;
+static struct cmdline cl;
+
+static const char *const default_env[] = {"PATH=/bin:/usr/bin", "HOME=/", "TERM=linux"};
+
+static const void *early_phys(uint64_t paddr, size_t len)
+{
+    if (paddr >= EARLY_MAP_LIMIT || len > EARLY_MAP_LIMIT - paddr)
+        return NULL;
+    return phys_to_virt(paddr);
+}
+
+static void fpu_init(void)
+{
+    /* Default x87/SSE state for the program (FCW 0x37f, MXCSR 0x1f80), loaded with fxrstor:
+     * PVM's CPL0 emulator runs fxrstor but not fninit/ldmxcsr. */
+    static uint8_t image[512] __attribute__((aligned(16))) = {
+        [0] = 0x7f, [1] = 0x03, [24] = 0x80, [25] = 0x1f,
+    };
+    __asm__ volatile("fxrstor64 %0" : : "m"(image));
+}
+
+static void setup_environment(const char **envp, int *envc)
+{
+    int n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(default_env); i++)
+        envp[n++] = default_env[i];
+    for (int i = 0; i < cl.nenv; i++)
+        envp[n++] = cl.env[i];
+    envp[n] = NULL;
+    *envc = n;
+}
+
+__noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc);
+__noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
+{
+    bootchart_init(entry_tsc);
+    const char *why = "unknown boot protocol";
+    int rc = -EINVAL;
+    if (protocol == BOOT_LINUX64)
+        rc = bootinfo_from_linux(&bi, info, early_phys, &why);
+    else if (protocol == BOOT_PVH)
+        rc = bootinfo_from_pvh(&bi, info, early_phys, &why);
+    if (rc)
+        panic("boot: %s", why);
+
+    cmdline_parse(&cl, bi.cmdline);
+    if (cl.loglevel >= 0)
+        console_loglevel = cl.loglevel;
+    for (int i = 0; i < cl.nunknown; i++)
+        pr_warn("mote: ignoring unknown option %s\n", cl.unknown[i]);
+    if (cl.truncated)
+        pr_warn("mote: command line has too many arguments; the rest is ignored\n");
+    bootchart_stage("boot info copied");
+
+    arch_cpu_init();
+    bootchart_stage("CPU tables loaded");
+
+    page_init(&bi);
+    paging_init(&bi);
+    bootchart_stage("memory initialized");
+
+    int files = bootfs_init();
+    if (files < 0)
+        panic("bootfs: the image linked into the kernel is corrupt");
+    struct bootfs_file first;
+    if (cl.argc == 0 && bootfs_first(&first) == 0)
+        cl.argv[cl.argc++] = first.name;
+    if (cl.argc == 0) {
+        pr_err("mote: no program given on the command line and none in the bootfs\n");
+        power_off(EXIT_NOT_FOUND);
+    }
+    bootchart_stage("bootfs mounted");
+
+    const char *envp[CMDLINE_MAX_ENV + ARRAY_SIZE(default_env) + 1];
+    int envc;
+    setup_environment(envp, &envc);
+    struct exec_result ex;
+    if (exec_program(cl.argc, cl.argv, envc, envp, &ex))
+        power_off(EXIT_NOT_FOUND);
+    fpu_init();
+    bootchart_stage("program loaded");
+    bootchart_stage("Total time");
+
+    outb(PORT_BOOT_TIMER, BOOT_TIMER_MAGIC);
+    if (cl.bootchart)
+        bootchart_print();
+    pr_info("mote: %s boot, %lu KiB free, running %s\n",
+            protocol == BOOT_PVH ? "PVH" : "Linux 64-bit", page_free_count() * 4, cl.argv[0]);
+    arch_enter_user(ex.entry, ex.sp);
+}
+
+__noreturn void program_exited(int status)
+{
+    printk(LOG_WARN, "program exited with status %d\n", status);
+    power_off(status);
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case 4:
+        return "SIGILL";
+    case 5:
+        return "SIGTRAP";
+    case 7:
+        return "SIGBUS";
+    case 8:
+        return "SIGFPE";
+    default:
+        return "SIGSEGV";
+    }
+}
+
+__noreturn void program_killed(int sig, const struct trap_frame *f, uint64_t addr)
+{
+    pr_err("program killed: %s at %lx, address %lx\n", signal_name(sig), f->rip, addr);
+    arch_dump_frame(f);
+    program_exited(128 + sig);
+}

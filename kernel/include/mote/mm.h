@@ -1,0 +1,56 @@
+/* Physical pages, the kernel heap and page tables. */
+#ifndef MOTE_MM_H
+#define MOTE_MM_H
+
+#include "mote/layout.h"
+#include "mote/types.h"
+
+struct boot_info;
+
+static inline void *phys_to_virt(paddr_t p)
+{
+    return (void *)(p + DIRECT_MAP);
+}
+static inline paddr_t virt_to_phys(const void *v)
+{
+    uintptr_t a = (uintptr_t)v;
+    return a >= KERNEL_VMA ? a - KERNEL_VMA : a - DIRECT_MAP;
+}
+
+/* Physical pages (mm/page.c). page_init takes every E820_RAM range except page 0, the kernel image
+ * and the initrd; call it after the boot info has been copied out of low memory. */
+void page_init(const struct boot_info *bi);
+paddr_t page_alloc(void);        /* a zeroed page, or 0 when memory is exhausted */
+paddr_t page_alloc_dirty(void);  /* contents undefined: for pages about to be overwritten */
+void page_free(paddr_t p);
+uint64_t page_ram_top(void);     /* end of the highest RAM range */
+uint64_t page_free_count(void);
+uint64_t page_total_count(void);
+
+/* Kernel heap (mm/heap.c). */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+/* Page tables (mm/paging.c). */
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* Builds the final kernel page tables (direct map of all RAM, the kernel image with per-section
+ * rights, a guard page under the boot stack) and switches to them. */
+void paging_init(const struct boot_info *bi);
+/* Maps one 4 KiB page in the current address space; flags are PTE_* (PTE_P implied). Returns 0 or
+ * -ENOMEM. Replaces an existing mapping (and flushes it). */
+int pg_map(uint64_t va, paddr_t pa, uint64_t flags);
+/* Returns the PTE for va (NULL when no page table reaches it). */
+uint64_t *pg_lookup(uint64_t va);
+void pg_unmap(uint64_t va);
+
+#endif

@@ -1,0 +1,68 @@
+# kernel/: the Mote kernel, freestanding, linked into build/mote.elf with the bootfs of apps/.
+
+KERNEL_CC ?= gcc
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-jump-tables \
+	-nostdinc -isystem $(shell $(KERNEL_CC) -print-file-name=include) \
+	-Ikernel/include -Ikernel -Iinclude -I. -MMD -MP
+
+KERNEL_SRCS :=
+KERNEL_SRCS += kernel/arch/x86_64/entry.S
+KERNEL_SRCS += kernel/arch/x86_64/traps.S
+KERNEL_SRCS += kernel/arch/x86_64/cpu.c
+KERNEL_SRCS += kernel/arch/x86_64/traps.c
+KERNEL_SRCS += kernel/arch/x86_64/tsc.c
+KERNEL_SRCS += kernel/boot/bootinfo.c
+KERNEL_SRCS += kernel/core/main.c
+KERNEL_SRCS += kernel/core/cmdline.c
+KERNEL_SRCS += kernel/core/printk.c
+KERNEL_SRCS += kernel/core/bootchart.c
+KERNEL_SRCS += kernel/mm/page.c
+KERNEL_SRCS += kernel/mm/paging.c
+KERNEL_SRCS += kernel/mm/heap.c
+KERNEL_SRCS += kernel/mm/uspace.c
+KERNEL_SRCS += kernel/drivers/uart8250.c
+KERNEL_SRCS += kernel/drivers/power.c
+KERNEL_SRCS += kernel/fs/bootfs.c
+KERNEL_SRCS += kernel/linux/exec.c
+KERNEL_SRCS += kernel/linux/stack.c
+KERNEL_SRCS += kernel/linux/syscall.c
+KERNEL_SRCS += kernel/linux/sys_basic.c
+KERNEL_SRCS += kernel/lib/string.c
+KERNEL_SRCS += kernel/lib/parse.c
+KERNEL_SRCS += kernel/lib/vsnprintf.c
+KERNEL_SRCS += $(COMMON_SRCS)
+
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
+
+# The bootfs linked into the image: hello first (the default program), then the test programs.
+# `make image APP=path/to/static-binary` links a different program as the default.
+BOOTFS_FILES := /hello=$(BUILD)/apps/hello /exitcode=$(BUILD)/apps/exitcode \
+	/segv=$(BUILD)/apps/segv /pvmsyscall=$(BUILD)/apps/pvmsyscall
+
+$(BUILD)/bootfs.img: $(BUILD)/tools/mkbootfs $(APP_BINS)
+	$(call quiet,BOOTFS,$@)
+	$(Q)$(BUILD)/tools/mkbootfs -o $@ $(BOOTFS_FILES)
+
+$(BUILD)/kernel-obj/bootfs.o: kernel/bootfs.S $(BUILD)/bootfs.img
+	$(call quiet,AS,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -DBOOTFS_IMAGE='"$(BUILD)/bootfs.img"' -c $< -o $@
+
+$(BUILD)/kernel-obj/%.c.o: %.c
+	$(call quiet,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel-obj/%.S.o: %.S
+	$(call quiet,AS,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/mote.elf: $(KERNEL_OBJS) $(BUILD)/kernel-obj/bootfs.o kernel/kernel.ld
+	$(call quiet,LD,$@)
+	$(Q)ld -m elf_x86_64 -nostdlib -T kernel/kernel.ld -z max-page-size=0x1000 -z noexecstack \
+		--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) $(BUILD)/kernel-obj/bootfs.o
+
+all: $(BUILD)/mote.elf

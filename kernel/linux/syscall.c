@@ -1,0 +1,38 @@
+/* The Linux system-call ABI (x86-64: number in RAX, arguments in RDI, RSI, RDX, R10, R8, R9,
+ * result in RAX; RCX and R11 are clobbered). One table, indexed by number; a missing entry
+ * answers -ENOSYS and says so on the console once per number. */
+#include <errno.h>
+
+#include "linux/syscalls.h"
+#include "mote/printk.h"
+#include "mote/trap.h"
+
+#define NR_MAX 512
+
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+/* Handlers take only the arguments they use; the x86-64 calling convention makes that safe. */
+#define SYSCALL_ENTRY(nr, fn) [nr] = (syscall_fn)(void (*)(void))fn,
+static const syscall_fn table[NR_MAX] = {SYSCALL_LIST(SYSCALL_ENTRY)};
+
+static uint8_t warned[NR_MAX / 8];
+
+void syscall_dispatch(struct trap_frame *f)
+{
+    uint64_t nr = f->rax;
+    long ret;
+    if (nr < NR_MAX && table[nr]) {
+        ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+    } else {
+        if (nr >= NR_MAX || !(warned[nr / 8] & (1 << (nr % 8)))) {
+            if (nr < NR_MAX)
+                warned[nr / 8] |= 1 << (nr % 8);
+            pr_warn("mote: system call %lu not implemented (ENOSYS)\n", nr);
+        }
+        ret = -ENOSYS;
+    }
+    f->rax = ret;
+    /* As `syscall` leaves them: RCX = return address, R11 = flags. */
+    f->rcx = f->rip;
+    f->r11 = f->rflags;
+}
