@@ -1,0 +1,62 @@
+/* The guest machine's physical layout: Firecracker v1.10's x86_64 map, so that a guest built for
+ * Firecracker boots unchanged. Every guest-physical constant of the monitor lives here.
+ *
+ *   0x0000_0500  GDT: null, code64 (0x08), data (0x10), TSS (0x18)
+ *   0x0000_0520  IDT: one zero entry (interrupts stay off until the kernel loads its own)
+ *   0x0000_6000  PVH hvm_start_info            (PVH boot)
+ *   0x0000_6040  PVH module list (initrd)      (PVH boot)
+ *   0x0000_7000  zero page, struct boot_params (Linux boot) / PVH memory map (PVH boot)
+ *   0x0000_8ff0  initial RSP and RBP, stack grows down below it
+ *   0x0000_9000  PML4, 0xa000 PDPT, 0xb000 PD: first 1 GiB identity-mapped with 2 MiB pages
+ *   0x0002_0000  kernel command line, CMDLINE_MAX bytes including the NUL
+ *   0x0009_fc00  MP floating pointer + configuration table; e820 reserved up to 1 MiB
+ *   0x0010_0000  lowest address a kernel PT_LOAD segment may use
+ *   ...          initrd, page-aligned, at the top of the RAM below the MMIO gap
+ *   0xd000_0000  MMIO gap start; first slot (4 KiB) = boot timer, virtio-mmio slots follow
+ *   0xfec0_0000  IOAPIC, 0xfee0_0000 LAPIC (inside the gap)
+ *   0xfffb_d000  KVM's TSS (KVM_SET_TSS_ADDR, three pages, inside the gap)
+ *   4 GiB        RAM beyond the gap start continues here (second memory slot)
+ */
+#ifndef VMM_BOOT_LAYOUT_H
+#define VMM_BOOT_LAYOUT_H
+
+#include <stdint.h>
+
+typedef uint64_t gpa_t;
+
+#define GDT_ADDR 0x500ull
+#define IDT_ADDR 0x520ull
+#define PVH_INFO_ADDR 0x6000ull
+#define PVH_MODLIST_ADDR 0x6040ull
+#define PVH_MEMMAP_ADDR 0x7000ull
+#define ZERO_PAGE_ADDR 0x7000ull
+#define BOOT_STACK_ADDR 0x8ff0ull
+#define PML4_ADDR 0x9000ull
+#define PDPT_ADDR 0xa000ull
+#define PD_ADDR 0xb000ull
+#define CMDLINE_ADDR 0x20000ull
+#define CMDLINE_MAX 2048u /* bytes at CMDLINE_ADDR, NUL included */
+
+#define EBDA_START 0x9fc00ull    /* end of the low RAM entry in e820 */
+#define MPTABLE_ADDR EBDA_START
+#define MPTABLE_MAX 0x400u       /* the MP table must fit below 0xa0000 */
+#define HIMEM_START 0x100000ull  /* 1 MiB: RAM resumes, kernel segments start */
+
+#define MMIO_GAP_START 0xd0000000ull
+#define MMIO_GAP_END 0x100000000ull /* 4 GiB */
+#define BOOT_TIMER_MMIO_ADDR MMIO_GAP_START
+#define MMIO_SLOT_SIZE 0x1000ull
+
+#define IOAPIC_ADDR 0xfec00000ull
+#define LAPIC_ADDR 0xfee00000ull
+#define KVM_TSS_ADDR 0xfffbd000ull
+
+#define PAGE_SIZE_4K 0x1000ull
+#define PAGE_SIZE_2M 0x200000ull
+
+/* Segment selectors: GDT index << 3. */
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+#define SEL_TSS 0x18
+
+#endif

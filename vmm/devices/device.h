@@ -1,0 +1,35 @@
+/* What a device sees of the machine, and what the machine sees of a device. Devices are plain C
+ * over a small state struct: the KVM run loop (or a unit test) calls their ops, and they reach
+ * back only through struct dev_env's callbacks, so they are testable without /dev/kvm. */
+#ifndef VMM_DEVICES_DEVICE_H
+#define VMM_DEVICES_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Exit statuses a device may ask for (docs/motevm.md, "Exit statuses"). */
+#define EXIT_GUEST_PANIC 122
+
+struct dev_env {
+    void *ctx;
+    /* Drive an interrupt line (GSI) to a level. */
+    void (*set_irq)(void *ctx, unsigned irq, bool level);
+    /* Stop the VM; motevm exits with status. The first request wins. */
+    void (*stop)(void *ctx, int status);
+    int in_fd;                  /* serial console input (-1: none) */
+    int out_fd;                 /* serial console output */
+    struct timespec start_wall; /* CLOCK_MONOTONIC at process start (boot timer) */
+    struct timespec start_cpu;  /* CLOCK_PROCESS_CPUTIME_ID at process start */
+};
+
+struct dev_ops {
+    /* off is relative to the device's base; size is 1, 2, 4 or 8. */
+    void (*read)(void *dev, uint64_t off, uint8_t *data, unsigned size);
+    void (*write)(void *dev, uint64_t off, const uint8_t *data, unsigned size);
+    /* Optional: count back-to-back writes of size bytes each (x86 string I/O, "rep outsb"). */
+    void (*write_rep)(void *dev, uint64_t off, const uint8_t *data, unsigned size,
+                      unsigned count);
+};
+
+#endif

@@ -1,0 +1,142 @@
+/* Building and running one microVM; see machine.h. The main thread only waits: vCPU threads
+ * and device callbacks ask it to stop through machine_stop, Ctrl-C and SIGTERM do the same. */
+#include "vmm/machine.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/devices/devices.h"
+#include "vmm/kvm/stats.h"
+#include "vmm/kvm/vcpu.h"
+#include "vmm/log.h"
+
+#define SIG_STOP_REQUEST SIGUSR2
+
+void machine_stop(struct machine *m, int status)
+{
+    int running = -1;
+    if (atomic_compare_exchange_strong(&m->stop_status, &running, status))
+        kill(getpid(), SIG_STOP_REQUEST); /* blocked everywhere; the main thread sigwaits */
+}
+
+static void env_set_irq(void *ctx, unsigned irq, bool level)
+{
+    struct machine *m = ctx;
+    kvm_vm_set_irq(&m->vm, irq, level);
+}
+
+static void env_stop(void *ctx, int status)
+{
+    machine_stop(ctx, status);
+}
+
+static void report_debug(struct machine *m)
+{
+    char line[512];
+
+    if (!log_enabled(LOG_DEBUG))
+        return;
+    for (unsigned i = 0; i < m->cfg->vcpus; i++) {
+        const struct vcpu *v = &m->vcpus[i];
+        if (v->stats_fd < 0)
+            continue;
+        int n = stats_read(v->stats_fd, line, sizeof(line));
+        if (n < 0)
+            log_msg(LOG_DEBUG, "vcpu%u stats: unreadable: %s", i, strerror(-n));
+        else
+            log_msg(LOG_DEBUG, "vcpu%u stats: %s", i, line);
+    }
+    log_msg(LOG_DEBUG, "unhandled accesses: pio reads=%lu writes=%lu, mmio reads=%lu writes=%lu",
+            atomic_load(&m->bus.unknown_reads[BUS_PIO]),
+            atomic_load(&m->bus.unknown_writes[BUS_PIO]),
+            atomic_load(&m->bus.unknown_reads[BUS_MMIO]),
+            atomic_load(&m->bus.unknown_writes[BUS_MMIO]));
+}
+
+/* Blocks until a stop request or a termination signal; returns the exit status. */
+static int wait_for_stop(struct machine *m, const sigset_t *set)
+{
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(set, &info);
+        if (sig < 0)
+            continue; /* EINTR */
+        if (sig == SIG_STOP_REQUEST && machine_stopping(m))
+            break;
+        if (sig == SIGINT || sig == SIGTERM) {
+            log_msg(LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            machine_stop(m, EXIT_OK);
+            break;
+        }
+    }
+    return atomic_load(&m->stop_status);
+}
+
+static int build(struct machine *m)
+{
+    char err[CONFIG_ERR_MAX];
+    const char *dev = NULL;
+    int rc;
+
+    struct kvm_vm_options vo = { m->plan->ram_size, m->cfg->huge_pages, m->cfg->pit };
+    if (kvm_vm_create(&m->vm, &vo, err, sizeof(err))) {
+        fprintf(stderr, "motevm: %s\n", err);
+        return EXIT_HOST_FAILURE;
+    }
+    if (boot_load(m->plan, &m->vm.mem, err, sizeof(err))) {
+        fprintf(stderr, "motevm: %s\n", err);
+        return EXIT_BAD_INPUT;
+    }
+    struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer };
+    if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
+        fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
+        return EXIT_HOST_FAILURE;
+    }
+    for (unsigned i = 0; i < m->cfg->vcpus; i++) {
+        if (vcpu_create(m, i, err, sizeof(err))) {
+            fprintf(stderr, "motevm: %s\n", err);
+            return EXIT_HOST_FAILURE;
+        }
+    }
+    return EXIT_OK;
+}
+
+int machine_run(const struct vm_config *c, const struct boot_plan *p,
+                const struct timespec start[2])
+{
+    static struct machine machine;
+    struct machine *m = &machine;
+    sigset_t set;
+    int status;
+
+    m->cfg = c;
+    m->plan = p;
+    atomic_init(&m->stop_status, -1);
+    m->env = (struct dev_env){ .ctx = m, .set_irq = env_set_irq, .stop = env_stop,
+                               .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
+                               .start_wall = start[0], .start_cpu = start[1] };
+
+    /* Every thread inherits this mask; only the main thread takes these signals. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIG_STOP_REQUEST);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((status = build(m)) != EXIT_OK)
+        return status;
+    for (unsigned i = 0; i < c->vcpus; i++) {
+        int rc = vcpu_start(&m->vcpus[i]);
+        if (rc) {
+            fprintf(stderr, "motevm: vcpu%u: cannot start thread: %s\n", i, strerror(-rc));
+            return EXIT_HOST_FAILURE;
+        }
+    }
+    status = wait_for_stop(m, &set);
+    report_debug(m);
+    return status;
+}

@@ -1,0 +1,47 @@
+# motevm, the monitor (host program), and the floor benchmark (bench/floor.c).
+# Objects: $(BUILD)/vmm/<source path>.o, compiled with the host flags.
+
+VMM_SRCS :=
+VMM_SRCS += vmm/main.c
+VMM_SRCS += vmm/flags.c
+VMM_SRCS += vmm/config.c
+VMM_SRCS += vmm/log.c
+VMM_SRCS += vmm/mem.c
+VMM_SRCS += vmm/machine.c
+VMM_SRCS += vmm/boot/boot.c
+VMM_SRCS += vmm/boot/kernel.c
+VMM_SRCS += vmm/boot/zeropage.c
+VMM_SRCS += vmm/boot/mptable.c
+VMM_SRCS += vmm/boot/tables.c
+VMM_SRCS += vmm/boot/regs.c
+VMM_SRCS += vmm/boot/pvh.c
+VMM_SRCS += vmm/kvm/vm.c
+VMM_SRCS += vmm/kvm/vcpu.c
+VMM_SRCS += vmm/kvm/cpuid.c
+VMM_SRCS += vmm/kvm/msr.c
+VMM_SRCS += vmm/kvm/stats.c
+VMM_SRCS += vmm/devices/devices.c
+VMM_SRCS += vmm/devices/bus.c
+VMM_SRCS += vmm/devices/serial.c
+VMM_SRCS += vmm/devices/i8042.c
+VMM_SRCS += vmm/devices/boot_timer.c
+VMM_SRCS += vmm/devices/debug_exit.c
+
+VMM_OBJS := $(patsubst %.c,$(BUILD)/vmm/%.o,$(VMM_SRCS) $(COMMON_SRCS))
+VMM_LIBS := -lcjson -lpthread
+
+all: $(BUILD)/motevm $(BUILD)/bench/floor
+
+$(BUILD)/motevm: $(VMM_OBJS)
+	$(call quiet,LD,$@)
+	$(Q)$(HOST_CC) -o $@ $^ $(VMM_LIBS)
+
+$(BUILD)/vmm/%.o: %.c
+	$(call quiet,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/floor: bench/floor.c
+	$(call quiet,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $<
