@@ -13,6 +13,7 @@ KERNEL_SRCS += kernel/arch/x86_64/traps.S
 KERNEL_SRCS += kernel/arch/x86_64/cpu.c
 KERNEL_SRCS += kernel/arch/x86_64/traps.c
 KERNEL_SRCS += kernel/arch/x86_64/tsc.c
+KERNEL_SRCS += kernel/arch/x86_64/pic.c
 KERNEL_SRCS += kernel/boot/bootinfo.c
 KERNEL_SRCS += kernel/core/main.c
 KERNEL_SRCS += kernel/core/cmdline.c

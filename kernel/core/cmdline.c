@@ -120,7 +120,8 @@ void cmdline_parse(struct cmdline *cl, char *buf)
             /* Linux's init=: the program; later tokens stay options (Linux passes them on). */
             if (cl->argc == 0)
                 add_arg(cl, tok + 5);
-        } else if (strchr(tok, '=')) {
+        } else if (strchr(tok, '=') || strchr(tok, '.')) {
+            /* key=value, or a Linux module flag such as i8042.noaux (value ""). */
             parse_param(cl, tok);
         } else if (!is_linux_word(tok)) {
             add_unknown(cl, tok);
@@ -133,9 +134,11 @@ const char *cmdline_param(const struct cmdline *cl, const char *key)
 {
     size_t n = strlen(key);
     const char *v = NULL;
-    for (int i = 0; i < cl->nparams; i++)
-        if (strncmp(cl->params[i], key, n) == 0 && cl->params[i][n] == '=')
-            v = cl->params[i] + n + 1;
+    for (int i = 0; i < cl->nparams; i++) {
+        const char *p = cl->params[i];
+        if (strncmp(p, key, n) == 0 && (p[n] == '=' || p[n] == '\0'))
+            v = p[n] ? p + n + 1 : p + n;
+    }
     return v;
 }
 
@@ -144,7 +147,8 @@ int cmdline_consume(struct cmdline *cl, const char *key)
     size_t n = strlen(key);
     int kept = 0, removed = 0;
     for (int i = 0; i < cl->nparams; i++) {
-        if (strncmp(cl->params[i], key, n) == 0 && cl->params[i][n] == '=')
+        const char *p = cl->params[i];
+        if (strncmp(p, key, n) == 0 && (p[n] == '=' || p[n] == '\0'))
             removed++;
         else
             cl->params[kept++] = cl->params[i];

@@ -1,6 +1,7 @@
 /* The kernel command line, OSv style: kernel options first, then the program and its arguments
  * (`--bootchart --nopci /hello a b`). Linux-style `key=value` tokens are kept for drivers
- * (`virtio_mmio.device=`, `ip=`); `init=/prog` names the program too; `--` ends the options.
+ * (`virtio_mmio.device=`, `ip=`), as are Linux module flags (`i8042.noaux`, value ""); `init=/prog`
+ * names the program too; `--` ends the options.
  * Pure C (host unit tests build it). */
 #ifndef MOTE_CMDLINE_H
 #define MOTE_CMDLINE_H

@@ -74,6 +74,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     bootchart_stage("boot info copied");
 
     arch_cpu_init();
+    arch_pic_mask();
     bootchart_stage("CPU tables loaded");
 
     page_init(&bi);

@@ -11,7 +11,7 @@ UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 $(BUILD)/host/%.o: %.c
 	$(call quiet,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -DMOTE_HOST_TEST -c $< -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -DMOTE_HOST_TEST -iquote kernel -iquote kernel/include -c $< -o $@
 
 define unit_test_rule
 $(BUILD)/tests/$(1): $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_SRCS_$(1)))

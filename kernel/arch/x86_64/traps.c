@@ -68,6 +68,8 @@ void trap_dispatch(struct trap_frame *f)
 {
     if (pvm_syscall(f))
         return;
+    if (f->vector == 15)
+        return; /* reserved by the CPU: only a spurious IRQ 7 from a BIOS-programmed PIC */
 
     if (f->vector == 14) {
         uint64_t addr = read_cr2();

@@ -20,6 +20,8 @@ static inline bool frame_from_user(const struct trap_frame *f)
     return (f->cs & 3) == 3;
 }
 
+/* arch: masks the legacy PICs (arch/x86_64/pic.c). */
+void arch_pic_mask(void);
 /* arch: CPU tables and the system-call MSRs (call once, early). */
 void arch_cpu_init(void);
 /* arch: enters the program at CPL3; never returns (the program comes back through traps). */

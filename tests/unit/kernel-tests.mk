@@ -1,0 +1,6 @@
+# Unit tests of the kernel's pure-C parts, built for the host.
+UNIT_TESTS += kernel_cmdline kernel_stack kernel_bootinfo common_elf
+UNIT_SRCS_kernel_cmdline := tests/unit/kernel_cmdline.c kernel/core/cmdline.c kernel/lib/parse.c
+UNIT_SRCS_kernel_stack := tests/unit/kernel_stack.c kernel/linux/stack.c
+UNIT_SRCS_kernel_bootinfo := tests/unit/kernel_bootinfo.c kernel/boot/bootinfo.c
+UNIT_SRCS_common_elf := tests/unit/common_elf.c common/elf.c

@@ -1,0 +1,130 @@
+/* Kernel command line splitting (kernel/core/cmdline.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/cmdline.h"
+
+static struct cmdline cl;
+static char buf[2048];
+
+static void parse(const char *s)
+{
+    strcpy(buf, s);
+    cmdline_parse(&cl, buf);
+}
+
+static void test_osv_style(void **state)
+{
+    parse("--bootchart --nopci /hello a b");
+    assert_true(cl.bootchart);
+    assert_true(cl.nopci);
+    assert_int_equal(cl.argc, 3);
+    assert_string_equal(cl.argv[0], "/hello");
+    assert_string_equal(cl.argv[2], "b");
+    assert_null(cl.argv[3]);
+    assert_int_equal(cl.nunknown, 0);
+}
+
+static void test_firecracker_defaults_are_quiet(void **state)
+{
+    parse("reboot=k panic=1 nomodule 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.dumbkbd "
+          "swiotlb=noforce pci=off /hello");
+    assert_int_equal(cl.nunknown, 0);
+    assert_true(cl.nopci);
+    assert_string_equal(cmdline_param(&cl, "reboot"), "k");
+    assert_string_equal(cmdline_param(&cl, "8250.nr_uarts"), "0");
+    assert_string_equal(cmdline_param(&cl, "i8042.noaux"), "");
+    assert_null(cmdline_param(&cl, "i8042"));
+    assert_int_equal(cl.argc, 1);
+}
+
+static void test_driver_params_kept_and_consumed(void **state)
+{
+    parse("virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6 ip=dhcp /x");
+    assert_int_equal(cl.nparams, 3);
+    assert_string_equal(cmdline_param(&cl, "virtio_mmio.device"), "4K@0xd0001000:6");
+    assert_int_equal(cmdline_consume(&cl, "virtio_mmio.device"), 2);
+    assert_int_equal(cl.nparams, 1);
+    assert_null(cmdline_param(&cl, "virtio_mmio.device"));
+    assert_string_equal(cmdline_param(&cl, "ip"), "dhcp");
+}
+
+static void test_program_arguments_are_verbatim(void **state)
+{
+    parse("/prog --bootchart x=y -- \"two words\"");
+    assert_false(cl.bootchart);
+    assert_int_equal(cl.argc, 5);
+    assert_string_equal(cl.argv[1], "--bootchart");
+    assert_string_equal(cl.argv[2], "x=y");
+    assert_string_equal(cl.argv[3], "--");
+    assert_string_equal(cl.argv[4], "two words");
+}
+
+static void test_double_dash_and_init(void **state)
+{
+    parse("--verbose -- prog arg");
+    assert_int_equal(cl.loglevel, 7);
+    assert_int_equal(cl.argc, 2);
+    assert_string_equal(cl.argv[0], "prog");
+
+    parse("init=/sbin/app console=ttyS0");
+    assert_int_equal(cl.argc, 1);
+    assert_string_equal(cl.argv[0], "/sbin/app");
+    assert_string_equal(cmdline_param(&cl, "console"), "ttyS0");
+}
+
+static void test_unknown_and_bad_values_reported(void **state)
+{
+    parse("--frobnicate bogusword loglevel=99 --env=NOEQUALS /p");
+    assert_int_equal(cl.nunknown, 4);
+    assert_string_equal(cl.unknown[0], "--frobnicate");
+    assert_string_equal(cl.unknown[1], "bogusword");
+    assert_string_equal(cl.unknown[2], "loglevel=99");
+    assert_int_equal(cl.loglevel, -1);
+    assert_int_equal(cl.argc, 1);
+}
+
+static void test_env_and_empty(void **state)
+{
+    parse("--env=A=1 --env=B=two");
+    assert_int_equal(cl.nenv, 2);
+    assert_string_equal(cl.env[1], "B=two");
+    assert_int_equal(cl.argc, 0);
+    assert_null(cl.argv[0]);
+
+    parse("   ");
+    assert_int_equal(cl.argc, 0);
+    assert_int_equal(cl.nparams, 0);
+}
+
+static void test_too_many_arguments_truncates(void **state)
+{
+    char *p = buf;
+    p += sprintf(p, "/prog");
+    for (int i = 0; i < CMDLINE_MAX_ARGS + 10; i++)
+        p += sprintf(p, " a%d", i);
+    cmdline_parse(&cl, buf);
+    assert_true(cl.truncated);
+    assert_int_equal(cl.argc, CMDLINE_MAX_ARGS);
+    assert_null(cl.argv[CMDLINE_MAX_ARGS]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_osv_style),
+        cmocka_unit_test(test_firecracker_defaults_are_quiet),
+        cmocka_unit_test(test_driver_params_kept_and_consumed),
+        cmocka_unit_test(test_program_arguments_are_verbatim),
+        cmocka_unit_test(test_double_dash_and_init),
+        cmocka_unit_test(test_unknown_and_bad_values_reported),
+        cmocka_unit_test(test_env_and_empty),
+        cmocka_unit_test(test_too_many_arguments_truncates),
+    };
+    return cmocka_run_group_tests_name("kernel_cmdline", tests, NULL, NULL);
+}
