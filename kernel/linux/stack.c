@@ -5,13 +5,9 @@
 
 #include "abi/elf64.h"
 
-static size_t slen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
+/* The kernel's (one rep instruction) or the C library's. */
+void *memcpy(void *dst, const void *src, size_t n);
+size_t strlen(const char *s);
 
 long stack_build(uint8_t *buf, size_t size, uint64_t top, const struct stack_spec *s,
                  uint64_t *sp)
@@ -23,24 +19,23 @@ long stack_build(uint8_t *buf, size_t size, uint64_t top, const struct stack_spe
         if ((n) > pos)                                                                             \
             return -E2BIG;                                                                         \
         pos -= (n);                                                                                \
-        for (size_t _i = 0; _i < (n); _i++)                                                        \
-            buf[pos + _i] = ((const uint8_t *)(src))[_i];                                          \
+        memcpy(buf + pos, (src), (n));                                                             \
     } while (0)
 #define USER_ADDR(off) (top - size + (off))
 
     static const uint8_t zeros[8];
     PUSH_BYTES(zeros, 8);
-    PUSH_BYTES(s->execfn, slen(s->execfn) + 1);
+    PUSH_BYTES(s->execfn, strlen(s->execfn) + 1);
     uint64_t execfn_at = USER_ADDR(pos);
 
     /* Strings: environment last-to-first, then arguments, so argv[0] sits lowest. */
     uint64_t env_at[s->envc > 0 ? s->envc : 1], arg_at[s->argc > 0 ? s->argc : 1];
     for (int i = s->envc - 1; i >= 0; i--) {
-        PUSH_BYTES(s->envp[i], slen(s->envp[i]) + 1);
+        PUSH_BYTES(s->envp[i], strlen(s->envp[i]) + 1);
         env_at[i] = USER_ADDR(pos);
     }
     for (int i = s->argc - 1; i >= 0; i--) {
-        PUSH_BYTES(s->argv[i], slen(s->argv[i]) + 1);
+        PUSH_BYTES(s->argv[i], strlen(s->argv[i]) + 1);
         arg_at[i] = USER_ADDR(pos);
     }
     static const char platform[] = "x86_64";

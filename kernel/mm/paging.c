@@ -15,6 +15,11 @@
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
     __bss_end[], boot_stack_guard[];
 
+/* Static tables (arch entry.S): zeroed by the loader, filled here. */
+extern uint64_t kpml4[512], kpdpt_direct[512], kpdpt_kernel[512], kpd_kernel[512],
+    kpt_kernel[KPT_COUNT][512], kpd_direct0[512];
+#define DIRECT0_SIZE (1ull << 30)
+
 static uint64_t *pml4;
 
 static unsigned idx(uint64_t va, int level)
@@ -87,36 +92,46 @@ static void map_large(uint64_t va, paddr_t pa, uint64_t flags)
     *pde = pa | flags | PTE_P | PTE_PS | PTE_A | PTE_D;
 }
 
+/* Fills the kernel image's PTEs for [start, end) straight into the static page tables. */
 static void map_kernel_range(char *start, char *end, uint64_t flags)
 {
-    for (uintptr_t va = (uintptr_t)start; va < (uintptr_t)end; va += PAGE_SIZE) {
-        if (va == (uintptr_t)boot_stack_guard)
-            continue; /* the guard page under the boot stack stays unmapped */
-        if (pg_map(va, va - KERNEL_VMA, flags | PTE_G))
-            panic("paging: out of memory mapping the kernel");
-    }
+    uint64_t *pte = &kpt_kernel[0][0];
+    uint64_t first = ((uintptr_t)start - KERNEL_VMA) >> PAGE_SHIFT;
+    uint64_t last = ((uintptr_t)end - KERNEL_VMA) >> PAGE_SHIFT;
+    uint64_t bits = flags | PTE_P | PTE_A | PTE_D | PTE_G;
+    for (uint64_t i = first; i < last; i++)
+        pte[i] = (i << PAGE_SHIFT) | bits;
 }
 
 void paging_init(const struct boot_info *bi)
 {
-    paddr_t root = page_alloc();
-    if (!root)
-        panic("paging: no memory for the page tables");
-    pml4 = phys_to_virt(root);
+    const uint64_t table = PTE_P | PTE_W | PTE_A;
+    pml4 = kpml4;
 
-    /* Direct map of every RAM range, in 2 MiB pages. */
+    /* Direct map: the first GiB is the static kpd_direct0; RAM above it gets 2 MiB pages. */
+    kpml4[idx(DIRECT_MAP, 3)] = virt_to_phys(kpdpt_direct) | table;
+    kpdpt_direct[0] = virt_to_phys(kpd_direct0) | table;
     for (unsigned i = 0; i < bi->nr_mem; i++) {
         const struct boot_mem *m = &bi->mem[i];
-        if (m->type != E820_RAM)
+        if (m->type != E820_RAM || m->addr + m->size <= DIRECT0_SIZE)
             continue;
-        for (uint64_t pa = ALIGN_DOWN(m->addr, LARGE_PAGE); pa < m->addr + m->size;
-             pa += LARGE_PAGE)
+        for (uint64_t pa = ALIGN_DOWN(MAX(m->addr, DIRECT0_SIZE), LARGE_PAGE);
+             pa < m->addr + m->size; pa += LARGE_PAGE)
             map_large(DIRECT_MAP + pa, pa, PTE_W | PTE_NX | PTE_G);
     }
 
+    /* The kernel image: PML4[511] -> PDPT[510] -> kpd_kernel -> kpt_kernel, 4 KiB pages. */
+    if ((uintptr_t)__bss_end - KERNEL_VMA > KPT_COUNT * LARGE_PAGE)
+        panic("paging: the kernel image is larger than KPT_COUNT page tables map");
+    kpml4[idx(KERNEL_VMA, 3)] = virt_to_phys(kpdpt_kernel) | table;
+    kpdpt_kernel[idx(KERNEL_VMA, 2)] = virt_to_phys(kpd_kernel) | table;
+    for (int i = 0; i < KPT_COUNT; i++)
+        kpd_kernel[i] = virt_to_phys(kpt_kernel[i]) | table;
     map_kernel_range(__text_start, __text_end, 0);
     map_kernel_range(__rodata_start, __rodata_end, PTE_NX);
     map_kernel_range(__data_start, __bss_end, PTE_W | PTE_NX);
+    /* The guard page under the boot stack stays unmapped. */
+    kpt_kernel[0][((uintptr_t)boot_stack_guard - KERNEL_VMA) >> PAGE_SHIFT] = 0;
 
-    write_cr3(root);
+    write_cr3(virt_to_phys(kpml4));
 }

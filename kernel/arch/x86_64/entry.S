@@ -160,3 +160,26 @@ boot_stack_guard:
 boot_stack:
     .skip 16384
 boot_stack_top:
+
+/* The kernel's own page tables, static so that no instruction at boot has to zero or fill them
+ * (mm/paging.c links them together). .bss is zeroed by the loader, as ELF requires. */
+    .section .bss.pgtables, "aw", @nobits
+    .balign 4096
+    .globl kpml4, kpdpt_direct, kpdpt_kernel, kpd_kernel, kpt_kernel
+kpml4:          .skip 4096
+kpdpt_direct:   .skip 4096
+kpdpt_kernel:   .skip 4096
+kpd_kernel:     .skip 4096
+kpt_kernel:     .skip 4096 * KPT_COUNT
+
+/* The direct map of the first GiB: 512 2 MiB pages, present, writable, accessed, dirty, global,
+ * no-execute. Assembled here, so it costs the boot nothing. */
+    .section .data.pgtables, "aw"
+    .balign 4096
+    .globl kpd_direct0
+kpd_direct0:
+    .set i, 0
+    .rept 512
+    .quad (i << 21) | 0x1e3 | (1 << 63)
+    .set i, i + 1
+    .endr

@@ -34,4 +34,8 @@
 #define BOOT_LINUX64 1
 #define BOOT_PVH 2
 
+/* Page tables for the kernel image (arch entry.S, mm/paging.c): the image may span this many
+ * 2 MiB regions. */
+#define KPT_COUNT 2
+
 #endif

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Counts what the Mote kernel executes at CPL0 from its first instruction to the program's first
+instruction, by running it on QEMU TCG one instruction per translation block with execution
+tracing (-singlestep -d exec,nochain,in_asm). The counts are exact and repeatable: they are what
+PVM would emulate (~2.8 us an instruction there) and they predict hardware cost too.
+
+Prints one JSON object: instructions (a rep-prefixed instruction counted once), iterations (every
+rep iteration counted), and the instructions that leave the guest on KVM: port I/O, MSR accesses,
+CPUID, HLT."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TRACE = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[([0-9a-f]+)/([0-9a-f]+)/([0-9a-f]+)/[0-9a-f]+\]")
+INSN = re.compile(r"^0x([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(\S+)(?:\s+(\S+))?")
+
+EXIT_KINDS = {
+    "io": re.compile(r"^(rep\s+)?(in|out|ins|outs)[bwl]?$"),
+    "msr": re.compile(r"^(rd|wr)msr$"),
+    "cpuid": re.compile(r"^cpuid$"),
+    "hlt": re.compile(r"^hlt$"),
+}
+
+
+def in_kernel(pc):
+    return 0x100000 <= pc < 0x1000000 or pc >= 0xffffffff80000000
+
+
+def count(log_path, profile=None):
+    mnem = {}
+    started = False
+    res = {"instructions": 0, "iterations": 0, "io": 0, "msr": 0, "cpuid": 0, "hlt": 0}
+    last_pc = None
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            m = INSN.match(line)
+            if m:
+                ops = m.group(2)
+                if ops in ("rep", "repe", "repne", "repz", "repnz") and m.group(3):
+                    ops = "rep " + m.group(3)
+                mnem[int(m.group(1), 16)] = ops
+                continue
+            m = TRACE.match(line)
+            if not m:
+                continue
+            pc, flags = int(m.group(2), 16), int(m.group(3), 16)
+            if not started:
+                if not in_kernel(pc):
+                    continue
+                started = True
+            if flags & 3 == 3:
+                res["first_user_pc"] = hex(pc)
+                return res
+            res["iterations"] += 1
+            op = mnem.get(pc, "")
+            repeat = pc == last_pc and op.startswith("rep")
+            last_pc = pc
+            if repeat:
+                continue
+            res["instructions"] += 1
+            if profile is not None:
+                profile[pc] = profile.get(pc, 0) + 1
+            for kind, pat in EXIT_KINDS.items():
+                if pat.match(op.replace("rep ", "rep  ").replace("  ", " ")) or pat.match(op):
+                    res[kind] += 1
+    res["error"] = "the program never started"
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kernel", default="build/mote.elf")
+    ap.add_argument("--machine", default="microvm")
+    ap.add_argument("--cmdline", default="/hello")
+    ap.add_argument("--mem", default="128")
+    ap.add_argument("--profile", action="store_true", help="instructions per kernel function")
+    a = ap.parse_args()
+    profile = {} if a.profile else None
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "trace.log")
+        subprocess.run(["qemu-system-x86_64", "-M", a.machine, "-accel", "tcg", "-m", a.mem,
+                        "-display", "none", "-monitor", "none", "-serial", "null", "-no-reboot",
+                        "-kernel", a.kernel, "-append", a.cmdline,
+                        "-device", "isa-debug-exit,iobase=0x501,iosize=2",
+                        "-singlestep", "-d", "exec,nochain,in_asm", "-D", log],
+                       check=False, timeout=300)
+        res = count(log, profile)
+    json.dump(res, sys.stdout)
+    print()
+    if profile:
+        syms = []
+        for line in subprocess.run(["nm", "-n", a.kernel], capture_output=True,
+                                   text=True).stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                syms.append((int(parts[0], 16), parts[2]))
+        per = {}
+        for pc, n in profile.items():
+            name = "?"
+            for addr, sym in syms:
+                if addr > pc:
+                    break
+                name = sym
+            per[name] = per.get(name, 0) + n
+        for name, n in sorted(per.items(), key=lambda x: -x[1])[:25]:
+            print(f"{n:8d}  {name}")
+    return 1 if "error" in res else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
