@@ -489,6 +489,8 @@ int config_validate(const struct vm_config *c, char *err, size_t errlen)
     if (c->mem_mib < 1 || c->mem_mib > MEM_MIB_MAX)
         return errf(err, errlen, "machine-config.mem_size_mib: must be an integer 1-%u",
                     MEM_MIB_MAX);
+    if (c->huge_pages && c->mem_mib % 2)
+        return errf(err, errlen, "machine-config.mem_size_mib: must be even with huge_pages 2M");
     size_t len = strlen(c->cmdline);
     if (len > CMDLINE_MAX - 1)
         return errf(err, errlen, "command line: too long (%zu bytes, at most %u)", len,

@@ -212,6 +212,10 @@ static void test_validate(void **state)
 
     config_init(&c);
     config_set_str(&c.kernel_path, kernel_file);
+    c.huge_pages = true;
+    c.mem_mib = 129;
+    expect_invalid(&c, "machine-config.mem_size_mib: must be even with huge_pages 2M");
+    c.huge_pages = false;
     char *line = malloc(2049);
     memset(line, 'x', 2048);
     line[2048] = '\0';
