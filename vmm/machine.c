@@ -90,6 +90,7 @@ static int build(struct machine *m)
         fprintf(stderr, "motevm: %s\n", err);
         return EXIT_BAD_INPUT;
     }
+    kernel_close(&m->plan->kernel);
     struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer };
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
@@ -104,7 +105,7 @@ static int build(struct machine *m)
     return EXIT_OK;
 }
 
-int machine_run(const struct vm_config *c, const struct boot_plan *p,
+int machine_run(const struct vm_config *c, struct boot_plan *p,
                 const struct timespec start[2])
 {
     static struct machine machine;

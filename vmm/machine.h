@@ -34,7 +34,7 @@ struct vcpu {
 
 struct machine {
     const struct vm_config *cfg;
-    const struct boot_plan *plan;
+    struct boot_plan *plan;
     struct kvm_vm vm;
     struct vcpu vcpus[VCPUS_MAX];
     struct bus bus;
@@ -45,7 +45,7 @@ struct machine {
 /* Builds the VM from a prepared boot plan, runs it, and returns motevm's exit status. Host
  * failures print "motevm: <what>: <why>" and return EXIT_HOST_FAILURE. start[0] is the
  * CLOCK_MONOTONIC and start[1] the CLOCK_PROCESS_CPUTIME_ID time taken first thing in main. */
-int machine_run(const struct vm_config *c, const struct boot_plan *p,
+int machine_run(const struct vm_config *c, struct boot_plan *p,
                 const struct timespec start[2]);
 
 /* Asks the VM to stop with this exit status; the first request wins. Any thread. */

@@ -80,6 +80,14 @@ int kernel_open(struct kernel_image *k, const char *path, char *why, size_t whyl
     return 0;
 }
 
+void kernel_close(struct kernel_image *k)
+{
+    if (k->map)
+        munmap(k->map, k->map_size);
+    k->map = NULL;
+    k->elf = (struct elf_image){ 0 };
+}
+
 int kernel_pvh_entry(const struct kernel_image *k, uint32_t *entry)
 {
     const void *desc;

@@ -25,6 +25,9 @@ int kernel_open(struct kernel_image *k, const char *path, char *why, size_t whyl
 int kernel_check(struct kernel_image *k, const void *data, size_t size, uint64_t ram_size,
                  char *why, size_t whylen);
 
+/* Unmaps the file (after kernel_load: its pages would otherwise stay in motevm's RSS). */
+void kernel_close(struct kernel_image *k);
+
 /* The PVH entry (XEN_ELFNOTE_PHYS32_ENTRY in a "Xen" note). Returns 0 or -ENOENT. */
 int kernel_pvh_entry(const struct kernel_image *k, uint32_t *entry);
 
