@@ -26,8 +26,8 @@ all:
 
 include common/common.mk
 include apps/apps.mk
+include vmm/vmm.mk
 include tools/tools.mk
-include $(wildcard vmm/vmm.mk)
 include kernel/kernel.mk
 include tests/unit/unit.mk
 

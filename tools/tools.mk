@@ -3,3 +3,17 @@ $(BUILD)/tools/mkbootfs: tools/mkbootfs.c include/abi/bootfs.h
 	$(call quiet,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $<
+
+# fcimage + fcshim: the Firecracker-style (Linux 64-bit) boot of mote.elf on QEMU, for the tests.
+FCIMAGE_SRCS := tools/fcimage.c $(filter-out vmm/main.c vmm/machine.c vmm/kvm/% vmm/devices/%,$(VMM_SRCS)) $(COMMON_SRCS)
+$(BUILD)/tools/fcimage: $(patsubst %.c,$(BUILD)/vmm/%.o,$(FCIMAGE_SRCS))
+	$(call quiet,LD,$@)
+	$(Q)$(HOST_CC) -o $@ $^ -lcjson
+
+$(BUILD)/tools/fcshim.elf: tools/fcshim.S tools/fcshim.ld tools/fcimage.h
+	$(call quiet,AS,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) -Iinclude -I. -c tools/fcshim.S -o $(BUILD)/tools/fcshim.o
+	$(Q)ld -m elf_x86_64 -nostdlib -T tools/fcshim.ld --no-warn-rwx-segments -o $@ $(BUILD)/tools/fcshim.o
+
+all: $(BUILD)/tools/fcimage $(BUILD)/tools/fcshim.elf
