@@ -4,3 +4,8 @@ UNIT_SRCS_kernel_cmdline := tests/unit/kernel_cmdline.c kernel/core/cmdline.c ke
 UNIT_SRCS_kernel_stack := tests/unit/kernel_stack.c kernel/linux/stack.c
 UNIT_SRCS_kernel_bootinfo := tests/unit/kernel_bootinfo.c kernel/boot/bootinfo.c
 UNIT_SRCS_common_elf := tests/unit/common_elf.c common/elf.c
+
+# Monitor writes, kernel reads: the boot ABI end to end.
+UNIT_TESTS += boot_roundtrip
+UNIT_SRCS_boot_roundtrip := tests/unit/boot_roundtrip.c kernel/boot/bootinfo.c \
+	vmm/boot/zeropage.c vmm/boot/pvh.c vmm/mem.c
