@@ -8,6 +8,7 @@ $(BUILD)/tools/mkbootfs: tools/mkbootfs.c include/abi/bootfs.h
 FCIMAGE_SRCS := tools/fcimage.c $(filter-out vmm/main.c vmm/machine.c vmm/kvm/% vmm/devices/%,$(VMM_SRCS)) $(COMMON_SRCS)
 $(BUILD)/tools/fcimage: $(patsubst %.c,$(BUILD)/vmm/%.o,$(FCIMAGE_SRCS))
 	$(call quiet,LD,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) -o $@ $^ -lcjson
 
 $(BUILD)/tools/fcshim.elf: tools/fcshim.S tools/fcshim.ld tools/fcimage.h
