@@ -4,7 +4,7 @@ UNIT_SRCS_vmm_config := tests/unit/vmm_config.c vmm/config.c vmm/flags.c vmm/log
 UNIT_LIBS_vmm_config := -lcjson
 UNIT_SRCS_vmm_boot := tests/unit/vmm_boot.c vmm/boot/boot.c vmm/boot/kernel.c \
 	vmm/boot/zeropage.c vmm/boot/mptable.c vmm/boot/tables.c vmm/boot/regs.c vmm/boot/pvh.c \
-	vmm/mem.c common/elf.c common/mptable.c
+	vmm/acpi/tables.c vmm/acpi/dsdt.c vmm/acpi/aml.c vmm/mem.c common/elf.c common/mptable.c
 UNIT_SRCS_vmm_devices := tests/unit/vmm_devices.c vmm/devices/bus.c vmm/devices/serial.c \
 	vmm/devices/i8042.c vmm/devices/boot_timer.c vmm/devices/debug_exit.c \
 	vmm/devices/devices.c vmm/log.c

@@ -164,7 +164,7 @@ static void test_zeropage(void **state)
 {
     struct boot_params *bp = malloc(sizeof(*bp));
     memset(bp, 0x5a, sizeof(*bp));
-    zeropage_build(bp, &(struct zeropage_args){ 8 * GIB, 42, 0x7f00000, 0x12345 });
+    zeropage_build(bp, &(struct zeropage_args){ 8 * GIB, 42, 0x7f00000, 0x12345, 0xe0000 });
     const uint8_t *raw = (const uint8_t *)bp;
     uint16_t u16;
     uint32_t u32;
@@ -374,7 +374,7 @@ static void test_pvh(void **state)
     struct hvm_start_info si;
     struct hvm_modlist_entry mod;
     struct hvm_memmap_table_entry map[PVH_MEMMAP_MAX];
-    unsigned n = pvh_build(&si, &mod, map, &(struct pvh_args){ 8 * GIB, 0xcf000000, 4096 });
+    unsigned n = pvh_build(&si, &mod, map, &(struct pvh_args){ 8 * GIB, 0xcf000000, 4096, 0xe0000 });
     assert_int_equal(n, 4);
     assert_int_equal(si.magic, 0x336ec578);
     assert_int_equal(si.version, 1);
@@ -388,7 +388,7 @@ static void test_pvh(void **state)
     assert_int_equal(map[1].type, E820_RESERVED);
     assert_int_equal(map[3].addr, 0x100000000ull);
 
-    pvh_build(&si, &mod, map, &(struct pvh_args){ 128 * MIB, 0, 0 });
+    pvh_build(&si, &mod, map, &(struct pvh_args){ 128 * MIB, 0, 0, 0 });
     assert_int_equal(si.nr_modules, 0);
     assert_int_equal(si.modlist_paddr, 0);
     assert_int_equal(si.memmap_entries, 3);
