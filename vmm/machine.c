@@ -11,6 +11,7 @@
 #include "vmm/devices/devices.h"
 #include "vmm/kvm/stats.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/kvm/wake.h"
 #include "vmm/log.h"
 
 #define SIG_STOP_REQUEST SIGUSR2
@@ -31,6 +32,14 @@ static void env_set_irq(void *ctx, unsigned irq, bool level)
 static void env_stop(void *ctx, int status)
 {
     machine_stop(ctx, status);
+}
+
+static int env_wake_cpu(void *ctx, uint32_t apic_id, uint64_t entry)
+{
+    struct machine *m = ctx;
+    if (apic_id >= m->cfg->vcpus)
+        return -ENOENT;     /* APIC id = vCPU index (cpuid.c, mptable.c, acpi/tables.c) */
+    return vcpu_wake(&m->vcpus[apic_id], entry);
 }
 
 static void report_debug(struct machine *m)
@@ -91,7 +100,8 @@ static int build(struct machine *m)
         return EXIT_BAD_INPUT;
     }
     kernel_close(&m->plan->kernel);
-    struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer };
+    struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer,
+                                    .acpi = !m->cfg->no_acpi };
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
         return EXIT_HOST_FAILURE;
@@ -117,6 +127,7 @@ int machine_run(const struct vm_config *c, struct boot_plan *p,
     m->plan = p;
     atomic_init(&m->stop_status, -1);
     m->env = (struct dev_env){ .ctx = m, .set_irq = env_set_irq, .stop = env_stop,
+                               .wake_cpu = env_wake_cpu,
                                .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
                                .start_wall = start[0], .start_cpu = start[1] };
 
@@ -130,6 +141,10 @@ int machine_run(const struct vm_config *c, struct boot_plan *p,
 
     if ((status = build(m)) != EXIT_OK)
         return status;
+    if ((status = vcpu_signals_init())) {
+        fprintf(stderr, "motevm: vCPU kick signal: %s\n", strerror(-status));
+        return EXIT_HOST_FAILURE;
+    }
     for (unsigned i = 0; i < c->vcpus; i++) {
         int rc = vcpu_start(&m->vcpus[i]);
         if (rc) {

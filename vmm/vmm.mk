@@ -20,6 +20,7 @@ VMM_SRCS += vmm/acpi/dsdt.c
 VMM_SRCS += vmm/acpi/aml.c
 VMM_SRCS += vmm/kvm/vm.c
 VMM_SRCS += vmm/kvm/vcpu.c
+VMM_SRCS += vmm/kvm/wake.c
 VMM_SRCS += vmm/kvm/cpuid.c
 VMM_SRCS += vmm/kvm/msr.c
 VMM_SRCS += vmm/kvm/stats.c
@@ -29,6 +30,8 @@ VMM_SRCS += vmm/devices/serial.c
 VMM_SRCS += vmm/devices/i8042.c
 VMM_SRCS += vmm/devices/boot_timer.c
 VMM_SRCS += vmm/devices/debug_exit.c
+VMM_SRCS += vmm/devices/acpi_sleep.c
+VMM_SRCS += vmm/devices/mp_wakeup.c
 
 VMM_OBJS := $(patsubst %.c,$(BUILD)/vmm/%.o,$(VMM_SRCS) $(COMMON_SRCS))
 VMM_LIBS := -lcjson -lpthread

@@ -309,11 +309,17 @@ static void test_device_table(void **state)
     struct bus b;
     const char *failed = "x";
     memset(&b, 0, sizeof(b));
-    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ false }, &failed), 0);
+    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ false, false }, &failed),
+                     0);
     assert_null(failed);
     assert_int_equal(b.n, 4);
     memset(&b, 0, sizeof(b));
-    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ true }, &failed), 0);
+    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ false, true }, &failed),
+                     0);
+    assert_int_equal(b.n, 6);           /* + ACPI sleep register, MP wakeup mailbox */
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ true, false }, &failed),
+                     0);
     assert_int_equal(b.n, 5);
 
     /* the MMIO boot timer answers at the first MMIO slot */

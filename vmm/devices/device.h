@@ -17,6 +17,10 @@ struct dev_env {
     void (*set_irq)(void *ctx, unsigned irq, bool level);
     /* Stop the VM; motevm exits with status. The first request wins. */
     void (*stop)(void *ctx, int status);
+    /* Start the vCPU with this APIC id in 64-bit mode at entry (ACPI MP wakeup; the register
+     * state is boot_ap_regs/boot_ap_sregs). Returns once it is set up: 0, -ENOENT (no such
+     * vCPU), -EBUSY (the BSP, or already started), or another -errno. */
+    int (*wake_cpu)(void *ctx, uint32_t apic_id, uint64_t entry);
     int in_fd;                  /* serial console input (-1: none) */
     int out_fd;                 /* serial console output */
     struct timespec start_wall; /* CLOCK_MONOTONIC at process start (boot timer) */

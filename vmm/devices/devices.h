@@ -9,6 +9,7 @@
 
 struct devices_options {
     bool boot_timer_mmio;   /* --boot-timer */
+    bool acpi;              /* not --no-acpi: the devices the ACPI tables announce */
 };
 
 /* Creates every device the options ask for and puts it on the bus. env must outlive the VM.
