@@ -458,7 +458,29 @@ static void test_boot_image(void **state)
     memcpy(&code, m.host + 0x508, 8);
     assert_int_equal(code, 0x00af9b000000ffffull);
     assert_int_equal(m.host[HIMEM_START], 0xcc);
+    /* ACPI (the default): RSDP at 0xe0000, named by the zero page; the AP wake-up tables */
+    assert_int_equal(bp->acpi_rsdp_addr, 0xe0000);
+    assert_memory_equal(m.host + 0xe0000, "RSD PTR ", 8);
+    assert_memory_equal(m.host + 0xe0400, "APIC", 4);
+    assert_memory_equal(m.host + 0xe1000, "DSDT", 4);
+    memcpy(&pml4, m.host + 0xa0000, 8);
+    assert_int_equal(pml4, 0xa1003);
+    memcpy(&code, m.host + 0xa3008, 8);
+    assert_int_equal(code, 0x00af9b000000ffffull);
     free(m.host);
+
+    /* --no-acpi: none of it, and the MP table still there */
+    c.no_acpi = true;
+    assert_int_equal(boot_prepare(&p, &c, err, sizeof(err)), 0);
+    m.host = calloc(1, 4 * MIB);
+    assert_int_equal(boot_load(&p, &m, err, sizeof(err)), 0);
+    bp = (const void *)(m.host + 0x7000);
+    assert_int_equal(bp->acpi_rsdp_addr, 0);
+    for (size_t i = 0xa0000; i < HIMEM_START; i++)
+        assert_int_equal(m.host[i], 0);
+    assert_memory_equal(m.host + 0x9fc00, "_MP_", 4);
+    free(m.host);
+    c.no_acpi = false;
 
     /* PVH: start_info instead of the zero page, entry from the note */
     c.boot = BOOT_PVH;
@@ -469,6 +491,9 @@ static void test_boot_image(void **state)
     const struct hvm_start_info *si = (const void *)(m.host + 0x6000);
     assert_int_equal(si->magic, HVM_START_MAGIC);
     assert_int_equal(si->nr_modules, 1);
+    assert_int_equal(si->rsdp_paddr, 0xe0000);
+    memcpy(&code, m.host + 0xa3008, 8);         /* the AP GDT is 64-bit under PVH too */
+    assert_int_equal(code, 0x00af9b000000ffffull);
     const struct hvm_memmap_table_entry *map = (const void *)(m.host + 0x7000);
     assert_int_equal(map[2].addr, HIMEM_START);
     free(m.host);

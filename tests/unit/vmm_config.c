@@ -287,6 +287,13 @@ static void test_short_form(void **state)
     assert_int_equal(c.vcpus, 1);
     assert_int_equal(c.mem_mib, 128);
     assert_int_equal(c.boot, BOOT_LINUX64);
+    assert_false(c.no_acpi);            /* ACPI tables by default, as Firecracker */
+    config_free(&c);
+
+    assert_int_equal(run_flags(&c, &a, 3, "--kernel=k", "--no-acpi"), 0);
+    assert_true(c.no_acpi);
+    config_free(&c);
+    assert_int_equal(run_flags(&c, &a, 3, "--kernel=k", "--no-acpi=1"), -EINVAL);
     config_free(&c);
 }
 
