@@ -58,6 +58,7 @@ def test_version_and_help():
     (HELLO + ["--level", "loud"], "--level: must be"),
     (HELLO + ["--boot-protocol", "efi"], "--boot-protocol: must be linux or pvh"),
     (HELLO + ["--pit=yes"], "--pit: takes no value"),
+    (HELLO + ["--no-acpi=no"], "--no-acpi: takes no value"),
     ([], "API server: not implemented yet"),
     (["--no-api"], "no kernel"),
     (["--kernel", "/nonexistent/vmlinux", "--no-api"], "No such file or directory"),
@@ -149,9 +150,10 @@ def test_valid_input_without_kvm_is_a_host_error(tmp_path):
 
 # --- boots: need /dev/kvm -------------------------------------------------------------------
 
+@pytest.mark.parametrize("acpi", [[], ["--no-acpi"]], ids=["acpi", "no-acpi"])
 @pytest.mark.parametrize("vcpus", [1, 2])
-def test_boot_hello(need_kvm, vcpus):
-    r = motevm(HELLO[:3] + ["--bootchart /hello", "--vcpus", str(vcpus)])
+def test_boot_hello(need_kvm, vcpus, acpi):
+    r = motevm(HELLO[:3] + ["--bootchart /hello", "--vcpus", str(vcpus)] + acpi)
     assert r.status == 0, r
     assert "Hello from C code" in r.out
     assert "Total time" in r.out
