@@ -79,20 +79,29 @@ int ioctl(int fd, unsigned long req, ...)
 static struct kvm_run run;
 static struct vcpu v;
 static int stop_pipe[2];
-static volatile int kicks, saw_immediate_exit, take;
+static int kicks, saw_immediate_exit, take;  /* __atomic: shared with the thread */
 
 static void *ap_thread(void *arg)
 {
     struct pollfd p = { .fd = stop_pipe[0], .events = POLLIN };
+    sigset_t kick, others;
+
+    /* As in KVM_RUN: the kick is taken only inside the blocking call (the kernel sees a
+     * pending signal there), after immediate_exit was checked. */
+    sigemptyset(&kick);
+    sigaddset(&kick, SIG_VCPU_KICK);
+    pthread_sigmask(SIG_BLOCK, &kick, &others);
+    sigdelset(&others, SIG_VCPU_KICK);
     for (;;) {
-        /* "KVM_RUN": returns EINTR at once with immediate_exit, or on the signal */
-        int r = run.immediate_exit ? (errno = EINTR, -1) : poll(&p, 1, -1);
+        int r = __atomic_load_n(&run.immediate_exit, __ATOMIC_SEQ_CST) ? (errno = EINTR, -1)
+                                                                       : ppoll(&p, 1, NULL, &others);
         if (r > 0)
             break;
         if (r < 0 && errno == EINTR) {
-            kicks++;
-            saw_immediate_exit |= run.immediate_exit;
-            if (take)
+            __atomic_add_fetch(&kicks, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&run.immediate_exit, __ATOMIC_SEQ_CST))
+                __atomic_store_n(&saw_immediate_exit, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&take, __ATOMIC_SEQ_CST))
                 vcpu_wake_take(&v);
             else
                 usleep(1000);
@@ -196,11 +205,11 @@ static void test_kvm_failure(void **state)
 
 static void test_thread_does_not_answer(void **state)
 {
-    take = 0;   /* the thread comes back from "KVM_RUN" but never takes the request */
+    __atomic_store_n(&take, 0, __ATOMIC_SEQ_CST); /* back from "KVM_RUN", never takes it */
     assert_int_equal(vcpu_wake(&v, 0x9a000), -ETIMEDOUT);
     assert_int_equal(atomic_load(&v.wake_state), VCPU_HELD);
     assert_int_equal(run.immediate_exit, 0);
-    take = 1;
+    __atomic_store_n(&take, 1, __ATOMIC_SEQ_CST);
     assert_int_equal(vcpu_wake(&v, 0x9a000), 0);
 }
 

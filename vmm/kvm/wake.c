@@ -12,7 +12,6 @@
 #include "vmm/boot/regs.h"
 #include "vmm/log.h"
 
-#define SIG_VCPU_KICK (SIGRTMIN + 1)
 
 static void kick_handler(int sig)
 {
@@ -132,8 +131,13 @@ void vcpu_wake_take(struct vcpu *v)
 void vcpu_wake_ran(struct vcpu *v)
 {
     int held = VCPU_HELD;
-    if (atomic_load_explicit(&v->wake_state, memory_order_relaxed) == VCPU_HELD)
-        atomic_compare_exchange_strong(&v->wake_state, &held, VCPU_STARTED);
+    int s = atomic_load_explicit(&v->wake_state, memory_order_relaxed);
+    if (s == VCPU_HELD && atomic_compare_exchange_strong(&v->wake_state, &held, VCPU_STARTED))
+        return;
+    /* A request that raced with SIPI: settle it now (KVM says running, so it is refused),
+     * before this thread handles its exit and perhaps waits for the requester's locks. */
+    if (s == VCPU_WAKE_PENDING || held == VCPU_WAKE_PENDING)
+        vcpu_wake_take(v);
 }
 
 void vcpu_wake_exit(struct vcpu *v)

@@ -16,6 +16,7 @@
 #ifndef VMM_KVM_WAKE_H
 #define VMM_KVM_WAKE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "vmm/machine.h"
@@ -23,6 +24,7 @@
 enum vcpu_wake_state { VCPU_HELD, VCPU_WAKE_PENDING, VCPU_STARTED, VCPU_GONE };
 
 #define VCPU_WAKE_TIMEOUT_MS 1000
+#define SIG_VCPU_KICK (SIGRTMIN + 1)
 
 /* Installs the no-op SIG_VCPU_KICK handler. Call once before any vCPU thread starts. */
 int vcpu_signals_init(void);
