@@ -44,6 +44,7 @@ KERNEL_SRCS += kernel/linux/sys_basic.c
 KERNEL_SRCS += kernel/tests/ktest.c
 KERNEL_SRCS += kernel/tests/smp_test.c
 KERNEL_SRCS += kernel/tests/timer_test.c
+KERNEL_SRCS += kernel/tests/sched_bench.c
 KERNEL_SRCS += kernel/lib/string.c
 KERNEL_SRCS += kernel/lib/parse.c
 KERNEL_SRCS += kernel/lib/vsnprintf.c

@@ -95,8 +95,11 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
         bootchart_stage("SMP launched");
         pr_info("smp: %u of %u CPUs online\n", n, platform.ncpus);
     }
-    if (cl.test)
+    if (cl.test) {
+        if (cl.bootchart)
+            bootchart_print();
         power_off(ktest_run(cl.test));
+    }
 
     int files = bootfs_init();
     if (files < 0)

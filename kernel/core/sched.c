@@ -211,12 +211,12 @@ void thread_wake(struct thread *t)
         t->wake_tsc = 0;
     }
     rq_push(c, t);
-    bool idle = c->current == c->idle;
-    if (c == this_cpu() || !idle)
-        arm_timer(c);
+    bool local = c == this_cpu();
+    if (local)
+        arm_timer(c); /* the timer is per CPU: only ours can be armed from here */
     spin_unlock(&c->lock, flags);
-    if (idle && c != this_cpu())
-        arch_kick_cpu(c->apic_id);
+    if (!local)
+        arch_kick_cpu(c->apic_id); /* it re-evaluates its run queue and its timer */
 }
 
 void thread_yield(void)

@@ -77,6 +77,8 @@ void arch_lapic_init_cpu(void)
         arch_idt_enable_vector(VEC_TIMER);
         arch_idt_enable_vector(VEC_RESCHED);
         probed = true;
+        pr_info("lapic: %s, %s timer\n", x2apic ? "x2APIC" : "xAPIC",
+                tsc_deadline ? "TSC-deadline" : "one-shot");
     }
     uint64_t base = rdmsr(MSR_APIC_BASE);
     uint64_t want = base | APIC_BASE_EN | (x2apic ? APIC_BASE_EXTD : 0);

@@ -14,6 +14,7 @@ struct ktest_suite {
 /* The suites (kernel/tests/NAME_test.c), listed in kernel/tests/ktest.c. */
 void ktest_smp(void);
 void ktest_timer(void);
+void ktest_sched_bench(void);
 
 /* Records one check. */
 void ktest_check(const char *suite, const char *what, bool ok, const char *fmt, ...)
