@@ -18,3 +18,9 @@ UNIT_LIBS_vmm_acpi := -lpthread
 UNIT_SRCS_vmm_wake := tests/unit/vmm_wake.c vmm/kvm/wake.c vmm/boot/regs.c vmm/boot/tables.c \
 	vmm/log.c
 UNIT_LIBS_vmm_wake := -lpthread
+
+# Monitor writes, kernel reads: motevm's ACPI tables through the kernel's ACPI parser.
+UNIT_TESTS += acpi_roundtrip
+UNIT_SRCS_acpi_roundtrip := tests/unit/acpi_roundtrip.c vmm/acpi/tables.c vmm/acpi/dsdt.c \
+	vmm/acpi/aml.c kernel/drivers/acpi.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
+	common/mptable.c
