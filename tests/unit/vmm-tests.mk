@@ -1,5 +1,5 @@
 # Unit tests of motevm's pure parts: configuration, boot image, devices, KVM data shaping.
-UNIT_TESTS += vmm_config vmm_boot vmm_devices vmm_kvm vmm_acpi vmm_wake
+UNIT_TESTS += vmm_config vmm_boot vmm_devices vmm_kvm vmm_acpi vmm_acpi_devices vmm_wake
 UNIT_SRCS_vmm_config := tests/unit/vmm_config.c vmm/config.c vmm/flags.c vmm/log.c
 UNIT_LIBS_vmm_config := -lcjson
 UNIT_SRCS_vmm_boot := tests/unit/vmm_boot.c vmm/boot/boot.c vmm/boot/kernel.c \
@@ -12,9 +12,10 @@ UNIT_SRCS_vmm_devices := tests/unit/vmm_devices.c vmm/devices/bus.c vmm/devices/
 UNIT_LIBS_vmm_devices := -lpthread
 UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/stats.c
 UNIT_SRCS_vmm_acpi := tests/unit/vmm_acpi.c vmm/acpi/tables.c vmm/acpi/dsdt.c vmm/acpi/aml.c \
-	vmm/boot/regs.c vmm/boot/tables.c vmm/devices/bus.c vmm/devices/acpi_sleep.c \
-	vmm/devices/mp_wakeup.c vmm/log.c
-UNIT_LIBS_vmm_acpi := -lpthread
+	vmm/boot/regs.c vmm/boot/tables.c
+UNIT_SRCS_vmm_acpi_devices := tests/unit/vmm_acpi_devices.c vmm/devices/bus.c \
+	vmm/devices/acpi_sleep.c vmm/devices/mp_wakeup.c vmm/log.c
+UNIT_LIBS_vmm_acpi_devices := -lpthread
 UNIT_SRCS_vmm_wake := tests/unit/vmm_wake.c vmm/kvm/wake.c vmm/boot/regs.c vmm/boot/tables.c \
 	vmm/log.c
 UNIT_LIBS_vmm_wake := -lpthread
