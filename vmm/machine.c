@@ -145,7 +145,9 @@ int machine_run(const struct vm_config *c, struct boot_plan *p,
         fprintf(stderr, "motevm: vCPU kick signal: %s\n", strerror(-status));
         return EXIT_HOST_FAILURE;
     }
-    for (unsigned i = 0; i < c->vcpus; i++) {
+    /* APs first (they wait for SIPI or the mailbox): every thread exists, and its pthread_t
+     * is known, before the BSP can run guest code that wakes one. */
+    for (unsigned i = c->vcpus; i-- > 0;) {
         int rc = vcpu_start(&m->vcpus[i]);
         if (rc) {
             fprintf(stderr, "motevm: vcpu%u: cannot start thread: %s\n", i, strerror(-rc));
