@@ -106,6 +106,12 @@ static int build(struct machine *m)
         fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
         return EXIT_HOST_FAILURE;
     }
+    unsigned max = kvm_vm_max_vcpus(&m->vm);
+    if (m->cfg->vcpus > max) {
+        fprintf(stderr, "motevm: vcpu_count %u: KVM on this host allows at most %u vCPUs\n",
+                m->cfg->vcpus, max);
+        return EXIT_HOST_FAILURE;
+    }
     for (unsigned i = 0; i < m->cfg->vcpus; i++) {
         if (vcpu_create(m, i, err, sizeof(err))) {
             fprintf(stderr, "motevm: %s\n", err);
