@@ -58,6 +58,13 @@ static void report_debug(struct machine *m)
         else
             log_msg(LOG_DEBUG, "vcpu%u stats: %s", i, line);
     }
+    for (unsigned i = 0; i < m->bus.n; i++) {
+        const struct bus_region *r = &m->bus.regions[i];
+        if (r->ops->report) {
+            r->ops->report(r->dev, line, sizeof(line));
+            log_msg(LOG_DEBUG, "%s: %s", r->name, line);
+        }
+    }
     log_msg(LOG_DEBUG, "unhandled accesses: pio reads=%lu writes=%lu, mmio reads=%lu writes=%lu",
             atomic_load(&m->bus.unknown_reads[BUS_PIO]),
             atomic_load(&m->bus.unknown_writes[BUS_PIO]),

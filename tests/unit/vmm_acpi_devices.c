@@ -72,6 +72,9 @@ static void test_sleep_register(void **state)
     bus_write(&b, BUS_PIO, 0x3c0, &v, 1, 1);
     assert_int_equal(seen.stops, 1);
     assert_int_equal(seen.status, 0);
+    char line[64];
+    acpi_sleep_ops.report(dev, line, sizeof(line));
+    assert_string_equal(line, "ignored=2");
     free(dev);
 }
 
@@ -170,6 +173,9 @@ static void test_mailbox(void **state)
     assert_int_equal(seen.wakes, 5);
     assert_int_equal(mb_read(&b, 0, 8), (40ull << 32));
     assert_int_equal(mb_read(&b, 2048, 8), 0);
+    char line[96];
+    mp_wakeup_ops.report(w, line, sizeof(line));
+    assert_string_equal(line, "woken=3 refused=4 bad_accesses=9");
     free(w);
 }
 

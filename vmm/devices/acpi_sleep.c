@@ -1,6 +1,7 @@
 /* ACPI sleep control/status register; see acpi_sleep.h. */
 #include "vmm/devices/acpi_sleep.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,13 @@ static void acpi_sleep_read(void *dev, uint64_t off, uint8_t *data, unsigned siz
     memset(data, 0, size);
 }
 
-const struct dev_ops acpi_sleep_ops = { .read = acpi_sleep_read, .write = acpi_sleep_write };
+static void acpi_sleep_report(void *dev, char *buf, size_t len)
+{
+    snprintf(buf, len, "ignored=%u", ((struct acpi_sleep *)dev)->ignored);
+}
+
+const struct dev_ops acpi_sleep_ops = { .read = acpi_sleep_read, .write = acpi_sleep_write,
+                                        .report = acpi_sleep_report };
 
 void *acpi_sleep_create(const struct dev_env *env)
 {

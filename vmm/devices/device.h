@@ -5,6 +5,7 @@
 #define VMM_DEVICES_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -34,6 +35,8 @@ struct dev_ops {
     /* Optional: count back-to-back writes of size bytes each (x86 string I/O, "rep outsb"). */
     void (*write_rep)(void *dev, uint64_t off, const uint8_t *data, unsigned size,
                       unsigned count);
+    /* Optional: its counters as one line, logged at debug level when the VM stops. */
+    void (*report)(void *dev, char *buf, size_t len);
 };
 
 #endif

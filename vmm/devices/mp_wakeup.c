@@ -127,7 +127,17 @@ static void mp_wakeup_write(void *dev, uint64_t off, const uint8_t *data, unsign
     pthread_mutex_unlock(&w->lock);
 }
 
-const struct dev_ops mp_wakeup_ops = { .read = mp_wakeup_read, .write = mp_wakeup_write };
+static void mp_wakeup_report(void *dev, char *buf, size_t len)
+{
+    struct mp_wakeup *w = dev;
+    pthread_mutex_lock(&w->lock);
+    snprintf(buf, len, "woken=%lu refused=%lu bad_accesses=%lu", w->woken, w->refused,
+             w->bad_accesses);
+    pthread_mutex_unlock(&w->lock);
+}
+
+const struct dev_ops mp_wakeup_ops = { .read = mp_wakeup_read, .write = mp_wakeup_write,
+                                       .report = mp_wakeup_report };
 
 void *mp_wakeup_create(const struct dev_env *env)
 {
