@@ -287,7 +287,9 @@ static void config_read(struct virtio_mmio *v, uint64_t off, uint8_t *data, unsi
 {
     uint64_t at = off - VIRTIO_MMIO_CONFIG;
     memset(data, 0, size);
-    if (at >= v->config_len || size > v->config_len - at || (at & (size - 1))) {
+    /* §4.2.2.2: 8, 16, 32 or 64-bit accesses, naturally aligned, inside the structure. */
+    bool width_ok = size == 1 || size == 2 || size == 4 || size == 8;
+    if (!width_ok || at >= v->config_len || size > v->config_len - at || (at & (size - 1))) {
         bad_access(v, "config read out of range or unaligned", off, size, 0);
         return;
     }
