@@ -27,8 +27,9 @@ int fg_setup(void **state)
     fg.mem.host = calloc(1, FG_RAM_SIZE);
     fg.mem.ram_size = FG_RAM_SIZE;
     fg.heap = FG_HEAP;
-    fg.env = (struct dev_env){ .ctx = &fg, .set_irq = fg_set_irq, .in_fd = -1, .out_fd = -1,
-                               .mem = &fg.mem };
+    fg.env = (struct dev_env){
+        .ctx = &fg, .set_irq = fg_set_irq, .in_fd = -1, .out_fd = -1, .mem = &fg.mem
+    };
     log_init(getenv("VIRTIO_TEST_LOG") ? LOG_DEBUG : LOG_OFF, 2, "test");
     return fg.mem.host ? 0 : -1;
 }
@@ -62,7 +63,8 @@ unsigned fg_irq_edges(unsigned irq)
 
 void fvq_init(struct fake_vq *q, unsigned index, uint16_t num)
 {
-    *q = (struct fake_vq){ .num = num, .desc = FG_DESC + index * 0x4000ull,
+    *q = (struct fake_vq){ .num = num,
+                           .desc = FG_DESC + index * 0x4000ull,
                            .avail = FG_AVAIL + index * 0x4000ull,
                            .used = FG_USED + index * 0x4000ull };
     memset(fg_ptr(q->desc, VIRTQ_DESC_SIZE(num)), 0, VIRTQ_DESC_SIZE(num));

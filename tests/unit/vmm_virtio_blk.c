@@ -95,8 +95,8 @@ static gpa_t header(uint32_t type, uint64_t sector)
 }
 
 /* Submits header + one data buffer (flags) + status; returns the status byte. */
-static uint8_t request(uint32_t type, uint64_t sector, gpa_t data, uint32_t len,
-                       uint16_t dflags, uint32_t *used_len)
+static uint8_t request(uint32_t type, uint64_t sector, gpa_t data, uint32_t len, uint16_t dflags,
+                       uint32_t *used_len)
 {
     gpa_t st = fg_alloc(1);
     *(uint8_t *)fg_ptr(st, 1) = 0xee;
@@ -129,9 +129,9 @@ static void test_config_and_features(void **state)
     assert_int_equal(mmio_rd(v, VIRTIO_MMIO_CONFIG + 12), VIRTIO_BLK_SEG_MAX);
     assert_int_equal(mmio_rd(v, VIRTIO_MMIO_CONFIG + 0x14), 512);
     uint64_t f = v->device_features;
-    uint64_t want = F(VIRTIO_BLK_F_SIZE_MAX) | F(VIRTIO_BLK_F_SEG_MAX) |
-                    F(VIRTIO_BLK_F_BLK_SIZE) | F(VIRTIO_BLK_F_FLUSH) | F(VIRTIO_F_VERSION_1) |
-                    F(VIRTIO_F_EVENT_IDX) | F(VIRTIO_F_INDIRECT_DESC);
+    uint64_t want = F(VIRTIO_BLK_F_SIZE_MAX) | F(VIRTIO_BLK_F_SEG_MAX) | F(VIRTIO_BLK_F_BLK_SIZE) |
+                    F(VIRTIO_BLK_F_FLUSH) | F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_EVENT_IDX) |
+                    F(VIRTIO_F_INDIRECT_DESC);
     assert_int_equal(f, want);
     assert_int_equal(mmio_rd(v, VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTIO_BLK_QUEUE_SIZE);
 }
@@ -174,8 +174,8 @@ static void test_scattered_request(void **state)
     memset(pb, 'b', 24);
     memset(pc, 'c', 512);
     gpa_t st = fg_alloc(1);
-    struct seg s[6] = { { h, 10, R }, { h + 10, 6, R }, { a, 1000, R }, { b, 24, R },
-                        { c, 512, R }, { st, 1, W } };
+    struct seg s[6] = { { h, 10, R }, { h + 10, 6, R }, { a, 1000, R },
+                        { b, 24, R }, { c, 512, R },    { st, 1, W } };
     chain(s, 6);
     drv_notify(&blk.mmio, 0);
     assert_int_equal(*(uint8_t *)fg_ptr(st, 1), VIRTIO_BLK_S_OK);
@@ -198,7 +198,8 @@ static void test_indirect_request(void **state)
     gpa_t t = fg_alloc(3 * 16), d = fg_alloc(512), st = fg_alloc(1);
     memset(fg_ptr(d, 512), 0x5a, 512);
     struct virtq_desc table[3] = { { header(VIRTIO_BLK_T_OUT, 1), 16, NX, 1 },
-                                   { d, 512, NX, 2 }, { st, 1, W, 0 } };
+                                   { d, 512, NX, 2 },
+                                   { st, 1, W, 0 } };
     memcpy(fg_ptr(t, sizeof(table)), table, sizeof(table));
     fvq_desc(&fq, 0, t, sizeof(table), VIRTQ_DESC_F_INDIRECT, 0);
     fvq_publish(&fq, 0);
@@ -281,8 +282,7 @@ static void test_bad_requests(void **state)
     assert_int_equal(request(VIRTIO_BLK_T_IN, 2047, d, 1024, W, NULL), VIRTIO_BLK_S_IOERR);
     assert_int_equal(request(VIRTIO_BLK_T_OUT, UINT64_MAX / 512 + 2, d, 512, R, NULL),
                      VIRTIO_BLK_S_IOERR);
-    assert_int_equal(request(VIRTIO_BLK_T_IN, UINT64_MAX, d, 512, W, NULL),
-                     VIRTIO_BLK_S_IOERR);
+    assert_int_equal(request(VIRTIO_BLK_T_IN, UINT64_MAX, d, 512, W, NULL), VIRTIO_BLK_S_IOERR);
     /* not a whole number of sectors */
     assert_int_equal(request(VIRTIO_BLK_T_IN, 0, d, 100, W, &used), VIRTIO_BLK_S_IOERR);
     assert_int_equal(used, 1);
@@ -326,7 +326,9 @@ static void test_malformed_needs_reset(void **state)
     virtio_blk_close(&blk);
     open_blk(false, "x");
     chain((struct seg[3]){ { header(VIRTIO_BLK_T_IN, 0), 16, R },
-                           { FG_RAM_SIZE - 256, 512, W }, { st, 1, W } }, 3);
+                           { FG_RAM_SIZE - 256, 512, W },
+                           { st, 1, W } },
+          3);
     drv_notify(&blk.mmio, 0);
     assert_true(virtio_mmio_needs_reset(&blk.mmio));
 }
@@ -363,7 +365,8 @@ static double bench(bool threaded, uint32_t type, unsigned depth, unsigned total
         for (unsigned i = 0; i < depth; i++)
             chain((struct seg[3]){ { h[i], 16, R },
                                    { d[i], len, type == VIRTIO_BLK_T_OUT ? R : W },
-                                   { st[i], 1, W } }, 3);
+                                   { st[i], 1, W } },
+                  3);
         drv_notify(&blk.mmio, 0);
         done = (uint16_t)(done + depth);
         while (fvq_used_idx(&fq) != done)
@@ -378,8 +381,12 @@ static void test_microbenchmark(void **state)
 {
     const char *env = getenv("VIRTIO_BENCH_REQUESTS");
     unsigned total = env ? (unsigned)atoi(env) : 3200;
-    static const struct { const char *name; uint32_t type; } kinds[] = {
-        { "read 4K", VIRTIO_BLK_T_IN }, { "write 4K", VIRTIO_BLK_T_OUT },
+    static const struct {
+        const char *name;
+        uint32_t type;
+    } kinds[] = {
+        { "read 4K", VIRTIO_BLK_T_IN },
+        { "write 4K", VIRTIO_BLK_T_OUT },
         { "get-id", VIRTIO_BLK_T_GET_ID },
     };
     printf("virtio-blk requests/s (file in page cache; %u requests each):\n", total);
@@ -394,9 +401,16 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_config_and_features), T(test_write_lands_in_file), T(test_scattered_request),
-        T(test_indirect_request), T(test_flush), T(test_get_id), T(test_read_only),
-        T(test_odd_sizes), T(test_bad_requests), T(test_malformed_needs_reset),
+        T(test_config_and_features),
+        T(test_write_lands_in_file),
+        T(test_scattered_request),
+        T(test_indirect_request),
+        T(test_flush),
+        T(test_get_id),
+        T(test_read_only),
+        T(test_odd_sizes),
+        T(test_bad_requests),
+        T(test_malformed_needs_reset),
         T(test_microbenchmark),
     };
     return cmocka_run_group_tests_name("vmm_virtio_blk", tests, NULL, NULL);

@@ -36,8 +36,7 @@ static int test_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *
     tdev.requests++;
     virtq_iov_to_buf(c->iov, c->nread, 0, &first, 1);
     if (first == 'F')
-        return virtq_set_fault(&v->queues[qi], -EINVAL, "test device refuses head %u",
-                               c->head);
+        return virtq_set_fault(&v->queues[qi], -EINVAL, "test device refuses head %u", c->head);
     for (unsigned i = c->nread; i < c->nread + c->nwrite; i++)
         memset(c->iov[i].iov_base, 0xab, c->iov[i].iov_len);
     *written = (uint32_t)c->write_len;
@@ -50,7 +49,10 @@ static void test_reset_cb(struct virtio_mmio *v)
 }
 
 static const struct virtio_device_ops test_ops = {
-    .name = "virtio-test", .device_id = 42, .request = test_request, .reset = test_reset_cb,
+    .name = "virtio-test",
+    .device_id = 42,
+    .request = test_request,
+    .reset = test_reset_cb,
 };
 
 static struct virtio_mmio vm;
@@ -60,9 +62,14 @@ static int make_device(bool threaded)
 {
     memset(&tdev, 0, sizeof(tdev));
     memcpy(tdev.config, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c", 12);
-    struct virtio_mmio_params p = { .base = BASE, .irq = IRQ, .features = TEST_FEATURES,
-                                    .config = tdev.config, .config_len = 12, .nqueues = 2,
-                                    .queue_size = QSIZE, .threaded = threaded };
+    struct virtio_mmio_params p = { .base = BASE,
+                                    .irq = IRQ,
+                                    .features = TEST_FEATURES,
+                                    .config = tdev.config,
+                                    .config_len = 12,
+                                    .nqueues = 2,
+                                    .queue_size = QSIZE,
+                                    .threaded = threaded };
     if (virtio_mmio_init(&vm, &fg.env, &test_ops, &tdev, &p) || virtio_mmio_start(&vm))
         return -1;
     fvq_init(&fq, 0, QSIZE);
@@ -213,12 +220,12 @@ static void expect_queue_refused(uint32_t num, bool set_addresses, bool features
 
 static void test_queue_hostile(void **state)
 {
-    expect_queue_refused(12, true, true);          /* not a power of two */
-    expect_queue_refused(32, true, true);          /* > QueueNumMax */
-    expect_queue_refused(65536, true, true);       /* > 32768 (and 0 as a u16) */
+    expect_queue_refused(12, true, true);    /* not a power of two */
+    expect_queue_refused(32, true, true);    /* > QueueNumMax */
+    expect_queue_refused(65536, true, true); /* > 32768 (and 0 as a u16) */
     expect_queue_refused(0, true, true);
-    expect_queue_refused(QSIZE, false, true);      /* QueueReady with unset addresses */
-    expect_queue_refused(QSIZE, true, false);      /* QueueReady before FEATURES_OK */
+    expect_queue_refused(QSIZE, false, true); /* QueueReady with unset addresses */
+    expect_queue_refused(QSIZE, true, false); /* QueueReady before FEATURES_OK */
     assert_int_equal(vm.faults, 6);
 
     /* a ring outside RAM, 64-bit address */
@@ -274,7 +281,7 @@ static void test_event_idx(void **state)
         drv_notify(&vm, 0);
     }
     assert_int_equal(fvq_used_idx(&fq), 5);
-    assert_int_equal(fg_irq_edges(IRQ), 1); /* the first push always signals */
+    assert_int_equal(fg_irq_edges(IRQ), 1);    /* the first push always signals */
     assert_int_equal(fvq_avail_event(&fq), 5); /* device: notify me after avail 5 */
     give_buffer(5, 8);
     drv_notify(&vm, 0);
@@ -402,10 +409,18 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_identity), T(test_features), T(test_features_ok_refused), T(test_status_rules),
-        T(test_queue_setup), T(test_queue_hostile), T(test_notify_and_interrupt),
-        T(test_event_idx), T(test_buffers_before_driver_ok), T(test_fault_and_reset),
-        T(test_register_widths), T(test_config_space),
+        T(test_identity),
+        T(test_features),
+        T(test_features_ok_refused),
+        T(test_status_rules),
+        T(test_queue_setup),
+        T(test_queue_hostile),
+        T(test_notify_and_interrupt),
+        T(test_event_idx),
+        T(test_buffers_before_driver_ok),
+        T(test_fault_and_reset),
+        T(test_register_widths),
+        T(test_config_space),
         cmocka_unit_test_setup_teardown(test_threaded, setup_threaded, teardown),
     };
     return cmocka_run_group_tests_name("vmm_virtio_mmio", tests, NULL, NULL);

@@ -109,7 +109,9 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_identity), T(test_fill), T(test_big_request_capped),
+        T(test_identity),
+        T(test_fill),
+        T(test_big_request_capped),
         T(test_readable_buffer_is_a_fault),
     };
     return cmocka_run_group_tests_name("vmm_virtio_rng", tests, NULL, NULL);

@@ -83,7 +83,9 @@ static void test_indirect(void **state)
     struct virtq_chain c;
     gpa_t t = fg_alloc(3 * 16), a = fg_alloc(16), b = fg_alloc(512), s = fg_alloc(1);
     struct virtq_desc table[3] = {
-        { a, 16, NX, 2 }, { s, 1, W, 0 }, { b, 512, NX | W, 1 },
+        { a, 16, NX, 2 },
+        { s, 1, W, 0 },
+        { b, 512, NX | W, 1 },
     };
     memcpy(fg_ptr(t, sizeof(table)), table, sizeof(table));
     fvq_desc(&fq, 0, t, sizeof(table), IND, 0);
@@ -97,8 +99,7 @@ static void test_indirect(void **state)
     /* a direct descriptor may lead into an indirect table at the end of the chain */
     fvq_desc(&fq, 1, a, 16, NX, 2);
     fvq_desc(&fq, 2, t + 16, 32, IND, 0); /* table entries { s, W } and { b, NX|W -> 1 } */
-    memcpy(fg_ptr(t + 16, 32), (struct virtq_desc[2]){ { b, 512, NX | W, 1 }, { s, 1, W, 0 } },
-           32);
+    memcpy(fg_ptr(t + 16, 32), (struct virtq_desc[2]){ { b, 512, NX | W, 1 }, { s, 1, W, 0 } }, 32);
     fvq_publish(&fq, 1);
     assert_int_equal(virtq_pop(&q, &c), 1);
     assert_int_equal(c.nread + c.nwrite, 3);
@@ -106,14 +107,14 @@ static void test_indirect(void **state)
 
 static void test_outside_ram(void **state)
 {
-    fvq_desc(&fq, 0, FG_RAM_SIZE - 8, 16, 0, 0);     /* crosses the end of RAM */
+    fvq_desc(&fq, 0, FG_RAM_SIZE - 8, 16, 0, 0); /* crosses the end of RAM */
     fvq_publish(&fq, 0);
     expect_pop(-EFAULT, "outside guest RAM");
 }
 
 static void test_far_address(void **state)
 {
-    fvq_desc(&fq, 0, 0x100000000ull, 1, 0, 0);       /* above 4 GiB, no RAM there */
+    fvq_desc(&fq, 0, 0x100000000ull, 1, 0, 0); /* above 4 GiB, no RAM there */
     fvq_publish(&fq, 0);
     expect_pop(-EFAULT, "descriptor 0");
 }
@@ -129,7 +130,7 @@ static void test_loop(void **state)
 {
     gpa_t a = fg_alloc(8);
     fvq_desc(&fq, 0, a, 8, NX, 1);
-    fvq_desc(&fq, 1, a, 8, NX, 0);                    /* next points back */
+    fvq_desc(&fq, 1, a, 8, NX, 0); /* next points back */
     fvq_publish(&fq, 0);
     expect_pop(-ELOOP, "more than 8 descriptors");
 }
@@ -210,7 +211,7 @@ static void test_indirect_next_out_of_table(void **state)
 {
     gpa_t t = fg_alloc(32);
     struct virtq_desc *d = fg_ptr(t, 32);
-    d[0] = (struct virtq_desc){ fg_alloc(8), 8, NX, 2 };  /* table has 2 entries */
+    d[0] = (struct virtq_desc){ fg_alloc(8), 8, NX, 2 }; /* table has 2 entries */
     fvq_desc(&fq, 0, t, 32, IND, 0);
     fvq_publish(&fq, 0);
     expect_pop(-ERANGE, "indirect table size 2");
@@ -311,7 +312,7 @@ static void test_interrupt_suppression(void **state)
     fq.avail_idx = 0;
     assert_int_equal(virtq_enable(&q, &fg.mem, true, true), 0);
     fvq_set_avail_flags(&fq, VIRTQ_AVAIL_F_NO_INTERRUPT); /* ignored with event idx */
-    fvq_set_used_event(&fq, 2);                         /* interrupt when idx goes past 2 */
+    fvq_set_used_event(&fq, 2);                           /* interrupt when idx goes past 2 */
     for (int i = 0; i < 4; i++) {
         fvq_desc(&fq, (uint16_t)i, a, 8, W, 0);
         fvq_publish(&fq, (uint16_t)i);
@@ -389,14 +390,30 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_chain), T(test_indirect), T(test_outside_ram), T(test_far_address),
-        T(test_length_wraps), T(test_loop), T(test_self_loop), T(test_chain_longer_than_queue),
-        T(test_head_out_of_range), T(test_next_out_of_range), T(test_indirect_bad_length),
-        T(test_indirect_zero_length), T(test_indirect_nested), T(test_indirect_with_next),
-        T(test_indirect_outside_ram), T(test_indirect_next_out_of_table),
-        T(test_indirect_not_negotiated), T(test_readable_after_writable),
-        T(test_avail_idx_jump), T(test_length_cap), T(test_enable_checks),
-        T(test_interrupt_suppression), T(test_notify_suppression), T(test_ring_wraps),
+        T(test_chain),
+        T(test_indirect),
+        T(test_outside_ram),
+        T(test_far_address),
+        T(test_length_wraps),
+        T(test_loop),
+        T(test_self_loop),
+        T(test_chain_longer_than_queue),
+        T(test_head_out_of_range),
+        T(test_next_out_of_range),
+        T(test_indirect_bad_length),
+        T(test_indirect_zero_length),
+        T(test_indirect_nested),
+        T(test_indirect_with_next),
+        T(test_indirect_outside_ram),
+        T(test_indirect_next_out_of_table),
+        T(test_indirect_not_negotiated),
+        T(test_readable_after_writable),
+        T(test_avail_idx_jump),
+        T(test_length_cap),
+        T(test_enable_checks),
+        T(test_interrupt_suppression),
+        T(test_notify_suppression),
+        T(test_ring_wraps),
         T(test_iov_helpers),
     };
     return cmocka_run_group_tests_name("vmm_virtq", tests, NULL, NULL);

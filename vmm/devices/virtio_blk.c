@@ -66,8 +66,7 @@ static uint8_t transfer(struct virtio_blk *b, const struct virtq_chain *c, uint6
     return VIRTIO_BLK_S_OK;
 }
 
-static int blk_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c,
-                       uint32_t *written)
+static int blk_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c, uint32_t *written)
 {
     struct virtio_blk *b = v->dev;
     struct virtio_blk_req_hdr h;
@@ -76,10 +75,11 @@ static int blk_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c
     uint8_t status;
 
     if (c->read_len < sizeof(h) || c->write_len < 1)
-        return virtq_set_fault(&v->queues[qi], -EINVAL, "block request at head %u: %llu "
+        return virtq_set_fault(&v->queues[qi], -EINVAL,
+                               "block request at head %u: %llu "
                                "device-readable and %llu device-writable bytes (needs a "
-                               "16-byte header and a status byte)", c->head,
-                               (unsigned long long)c->read_len,
+                               "16-byte header and a status byte)",
+                               c->head, (unsigned long long)c->read_len,
                                (unsigned long long)c->write_len);
     virtq_iov_to_buf(c->iov, c->nread, 0, &h, sizeof(h));
     uint64_t out_len = c->read_len - sizeof(h); /* data the driver gave */
@@ -115,7 +115,9 @@ static int blk_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c
 }
 
 static const struct virtio_device_ops blk_ops = {
-    .name = "virtio-blk", .device_id = VIRTIO_ID_BLOCK, .request = blk_request,
+    .name = "virtio-blk",
+    .device_id = VIRTIO_ID_BLOCK,
+    .request = blk_request,
 };
 
 int virtio_blk_open(struct virtio_blk *b, const struct dev_env *env,
@@ -138,9 +140,10 @@ int virtio_blk_open(struct virtio_blk *b, const struct dev_env *env,
         return rc;
     }
     if (size % SECTOR)
-        log_msg(LOG_WARN, "drive %s: %s: size %lld is not a multiple of %d; the last %lld "
-                "bytes are not visible", p->id, p->path, (long long)size, SECTOR,
-                (long long)(size % SECTOR));
+        log_msg(LOG_WARN,
+                "drive %s: %s: size %lld is not a multiple of %d; the last %lld "
+                "bytes are not visible",
+                p->id, p->path, (long long)size, SECTOR, (long long)(size % SECTOR));
     b->read_only = p->read_only;
     b->sectors = (uint64_t)size / SECTOR;
     size_t idlen = strnlen(p->id, sizeof(b->id)); /* zero-padded, no NUL at 20 bytes */
@@ -156,8 +159,13 @@ int virtio_blk_open(struct virtio_blk *b, const struct dev_env *env,
     if (p->read_only)
         features |= FEATURE(VIRTIO_BLK_F_RO);
     struct virtio_mmio_params mp = {
-        .base = p->base, .irq = p->irq, .features = features, .config = &b->config,
-        .config_len = sizeof(b->config), .nqueues = 1, .queue_size = VIRTIO_BLK_QUEUE_SIZE,
+        .base = p->base,
+        .irq = p->irq,
+        .features = features,
+        .config = &b->config,
+        .config_len = sizeof(b->config),
+        .nqueues = 1,
+        .queue_size = VIRTIO_BLK_QUEUE_SIZE,
         .max_chain_bytes = (uint64_t)VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX + SECTOR,
         .threaded = p->threaded,
     };

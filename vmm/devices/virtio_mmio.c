@@ -20,6 +20,7 @@
 #define FEATURES_OK VIRTIO_STATUS_FEATURES_OK
 #define NEEDS_RESET VIRTIO_STATUS_DEVICE_NEEDS_RESET
 #define FEATURE(bit) (1ull << (bit))
+#define FAULTS_LOGGED 10 /* per device, at warning level */
 
 static void bad_access(struct virtio_mmio *v, const char *what, uint64_t off, unsigned size,
                        uint64_t value)
@@ -50,8 +51,10 @@ static void fault(struct virtio_mmio *v, unsigned qi)
     v->broken = true;
     v->faults++;
     v->status |= NEEDS_RESET;
-    log_msg(LOG_WARN, "%s: queue %u: %s; device needs reset", v->name, qi,
-            v->queues[qi].fault);
+    /* A guest that resets and faults in a loop must not flood the log. */
+    log_msg(v->faults <= FAULTS_LOGGED ? LOG_WARN : LOG_DEBUG, "%s: queue %u: %s; device needs "
+            "reset%s", v->name, qi, v->queues[qi].fault,
+            v->faults == FAULTS_LOGGED ? " (further faults at debug level)" : "");
     if (v->status & DRIVER_OK)
         raise_irq(v, VIRTIO_MMIO_INT_CONFIG);
 }

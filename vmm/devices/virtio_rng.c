@@ -22,15 +22,16 @@ static int fill(uint8_t *p, size_t len)
     return 0;
 }
 
-static int rng_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c,
-                       uint32_t *written)
+static int rng_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c, uint32_t *written)
 {
     struct virtio_rng *r = v->dev;
     uint32_t done = 0;
 
     if (c->nread) /* §5.4.6.1: "The driver MUST NOT place driver-readable buffers" */
-        return virtq_set_fault(&v->queues[qi], -EINVAL, "entropy request at head %u has "
-                               "device-readable buffers", c->head);
+        return virtq_set_fault(&v->queues[qi], -EINVAL,
+                               "entropy request at head %u has "
+                               "device-readable buffers",
+                               c->head);
     for (unsigned i = 0; i < c->nwrite && done < VIRTIO_RNG_REQUEST_MAX; i++) {
         size_t len = c->iov[i].iov_len;
         if (len > VIRTIO_RNG_REQUEST_MAX - done)
@@ -45,17 +46,22 @@ static int rng_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c
 }
 
 static const struct virtio_device_ops rng_ops = {
-    .name = "virtio-rng", .device_id = VIRTIO_ID_RNG, .request = rng_request,
+    .name = "virtio-rng",
+    .device_id = VIRTIO_ID_RNG,
+    .request = rng_request,
 };
 
-int virtio_rng_init(struct virtio_rng *r, const struct dev_env *env, uint64_t base,
-                    unsigned irq, bool threaded)
+int virtio_rng_init(struct virtio_rng *r, const struct dev_env *env, uint64_t base, unsigned irq,
+                    bool threaded)
 {
     memset(r, 0, sizeof(*r));
     struct virtio_mmio_params mp = {
-        .base = base, .irq = irq,
+        .base = base,
+        .irq = irq,
         .features = FEATURE(VIRTIO_F_EVENT_IDX) | FEATURE(VIRTIO_F_INDIRECT_DESC),
-        .nqueues = 1, .queue_size = VIRTIO_RNG_QUEUE_SIZE, .threaded = threaded,
+        .nqueues = 1,
+        .queue_size = VIRTIO_RNG_QUEUE_SIZE,
+        .threaded = threaded,
     };
     int rc = virtio_mmio_init(&r->mmio, env, &rng_ops, r, &mp);
     if (!rc && (rc = virtio_mmio_start(&r->mmio)))

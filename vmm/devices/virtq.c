@@ -60,13 +60,13 @@ static volatile void *ring_part(struct virtq *q, const char *what, gpa_t gpa, ui
 {
     if (gpa & (align - 1)) {
         *rc = virtq_set_fault(q, -EINVAL, "%s at 0x%llx is not %llu-byte aligned", what,
-                    (unsigned long long)gpa, (unsigned long long)align);
+                              (unsigned long long)gpa, (unsigned long long)align);
         return NULL;
     }
     void *p = guest_ptr(q->mem, gpa, len);
     if (!p)
         *rc = virtq_set_fault(q, -EFAULT, "%s [0x%llx, +0x%llx) is outside guest RAM", what,
-                    (unsigned long long)gpa, (unsigned long long)len);
+                              (unsigned long long)gpa, (unsigned long long)len);
     return p;
 }
 
@@ -78,7 +78,8 @@ int virtq_enable(struct virtq *q, const struct guest_mem *m, bool event_idx, boo
 
     q->ready = false;
     if (n == 0 || n > q->num_max || (n & (n - 1)))
-        return virtq_set_fault(q, -EINVAL, "queue size %u is not a power of two in 1..%u", n, q->num_max);
+        return virtq_set_fault(q, -EINVAL, "queue size %u is not a power of two in 1..%u", n,
+                               q->num_max);
     for (int i = 0; i < 3; i++)
         if (!(q->addr_set & (1u << i)))
             return virtq_set_fault(q, -EINVAL, "ready before the %s address was written", names[i]);
@@ -113,23 +114,24 @@ static int add_buffer(struct virtq *q, struct virtq_chain *c, const struct virtq
 {
     void *p = guest_ptr(q->mem, d->addr, d->len);
     if (!p)
-        return virtq_set_fault(q, -EFAULT, "descriptor %u: buffer [0x%llx, +0x%x) is outside guest RAM",
-                     pos, (unsigned long long)d->addr, d->len);
+        return virtq_set_fault(q, -EFAULT,
+                               "descriptor %u: buffer [0x%llx, +0x%x) is outside guest RAM", pos,
+                               (unsigned long long)d->addr, d->len);
     if (d->flags & VIRTQ_DESC_F_WRITE) {
         c->write_len += d->len;
         c->nwrite++;
         if (c->write_len > q->max_bytes)
-            return virtq_set_fault(q, -E2BIG, "chain at head %u: more than %llu writable bytes", c->head,
-                         (unsigned long long)q->max_bytes);
+            return virtq_set_fault(q, -E2BIG, "chain at head %u: more than %llu writable bytes",
+                                   c->head, (unsigned long long)q->max_bytes);
     } else {
         if (c->nwrite)
-            return virtq_set_fault(q, -EINVAL, "descriptor %u: device-readable after device-writable",
-                         pos);
+            return virtq_set_fault(q, -EINVAL,
+                                   "descriptor %u: device-readable after device-writable", pos);
         c->read_len += d->len;
         c->nread++;
         if (c->read_len > q->max_bytes)
-            return virtq_set_fault(q, -E2BIG, "chain at head %u: more than %llu readable bytes", c->head,
-                         (unsigned long long)q->max_bytes);
+            return virtq_set_fault(q, -E2BIG, "chain at head %u: more than %llu readable bytes",
+                                   c->head, (unsigned long long)q->max_bytes);
     }
     c->iov[c->nread + c->nwrite - 1] = (struct iovec){ p, d->len };
     return 0;
@@ -146,12 +148,12 @@ static int enter_indirect(struct virtq *q, const struct virtq_desc *d, bool nest
     if (d->flags & VIRTQ_DESC_F_NEXT)
         return virtq_set_fault(q, -EINVAL, "indirect descriptor with VIRTQ_DESC_F_NEXT");
     if (d->len == 0 || d->len % sizeof(struct virtq_desc))
-        return virtq_set_fault(q, -EINVAL, "indirect table length %u is not a non-zero multiple of 16",
-                     d->len);
+        return virtq_set_fault(q, -EINVAL,
+                               "indirect table length %u is not a non-zero multiple of 16", d->len);
     void *t = guest_ptr(q->mem, d->addr, d->len);
     if (!t)
         return virtq_set_fault(q, -EFAULT, "indirect table [0x%llx, +0x%x) is outside guest RAM",
-                     (unsigned long long)d->addr, d->len);
+                               (unsigned long long)d->addr, d->len);
     *table = t;
     *size = d->len / sizeof(struct virtq_desc);
     return 0;
@@ -167,14 +169,16 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
     if (pending == 0)
         return 0;
     if (pending > num)
-        return virtq_set_fault(q, -EOVERFLOW, "avail idx %u is %u entries ahead of the device's %u "
-                     "(queue size %u)", avail_idx, pending, q->last_avail, num);
+        return virtq_set_fault(q, -EOVERFLOW,
+                               "avail idx %u is %u entries ahead of the device's %u "
+                               "(queue size %u)",
+                               avail_idx, pending, q->last_avail, num);
     /* §2.7.13: read the ring entry (and the descriptors) only after the idx that covers it. */
     atomic_thread_fence(memory_order_acquire);
     uint16_t head = q->avail->ring[q->last_avail & (num - 1)];
     if (head >= num)
         return virtq_set_fault(q, -ERANGE, "avail ring entry %u: head %u >= queue size %u",
-                     q->last_avail & (num - 1), head, num);
+                               q->last_avail & (num - 1), head, num);
 
     *c = (struct virtq_chain){ .head = head, .iov = q->iov };
     volatile const struct virtq_desc *table = q->desc;
@@ -191,15 +195,15 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
         }
         /* §2.7.5.3.1 / §2.7.4.1: no chain is longer than the queue; a loop would be. */
         if (c->nread + c->nwrite >= num)
-            return virtq_set_fault(q, -ELOOP, "chain at head %u: more than %u descriptors (a loop?)",
-                         head, num);
+            return virtq_set_fault(
+                q, -ELOOP, "chain at head %u: more than %u descriptors (a loop?)", head, num);
         if ((rc = add_buffer(q, c, &d, pos)))
             return rc;
         if (!(d.flags & VIRTQ_DESC_F_NEXT))
             break;
         if (d.next >= size)
             return virtq_set_fault(q, -ERANGE, "descriptor %u: next %u >= %s size %u", pos, d.next,
-                         indirect ? "indirect table" : "queue", size);
+                                   indirect ? "indirect table" : "queue", size);
         i = d.next;
     }
     q->last_avail++;
@@ -297,8 +301,8 @@ size_t virtq_buf_to_iov(const struct iovec *iov, unsigned n, size_t off, const v
     return done;
 }
 
-int virtq_iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
-                    struct iovec *dst, unsigned max)
+int virtq_iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *dst,
+                    unsigned max)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < n && len; i++) {
