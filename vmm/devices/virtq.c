@@ -193,7 +193,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
             i = 0;
             continue;
         }
-        /* §2.7.5.3.1 / §2.7.4.1: no chain is longer than the queue; a loop would be. */
+        /* §2.7.5.2 (no loops), §2.7.5.3.1 (no chain longer than the queue): a loop would be. */
         if (c->nread + c->nwrite >= num)
             return virtq_set_fault(
                 q, -ELOOP, "chain at head %u: more than %u descriptors (a loop?)", head, num);
