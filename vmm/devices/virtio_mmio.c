@@ -472,4 +472,8 @@ void virtio_mmio_destroy(struct virtio_mmio *v)
     if (v->irq_fd >= 0)
         close(v->irq_fd);
     v->irq_fd = -1;
+    if (v->ops) { /* set in init right before the lock: destroy may run twice */
+        pthread_mutex_destroy(&v->lock);
+        v->ops = NULL;
+    }
 }
