@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -117,6 +118,34 @@ static void test_far_address(void **state)
     fvq_desc(&fq, 0, 0x100000000ull, 1, 0, 0); /* above 4 GiB, no RAM there */
     fvq_publish(&fq, 0);
     expect_pop(-EFAULT, "descriptor 0");
+}
+
+/* RAM bigger than the MMIO gap start: [0xd0000000, 4 GiB) is not RAM, 4 GiB up is. */
+static void test_mmio_gap(void **state)
+{
+    uint64_t size = MMIO_GAP_START + (16 << 20);
+    void *ram = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    assert_true(ram != MAP_FAILED);
+    struct guest_mem big = { ram, size };
+    memcpy((uint8_t *)ram + fq.desc, fg_ptr(fq.desc, 0x30000), 0x30000); /* same rings */
+    assert_int_equal(virtq_enable(&q, &big, false, true), 0);
+    struct virtq_desc *d = (struct virtq_desc *)((uint8_t *)ram + fq.desc);
+    struct virtq_avail *a = (struct virtq_avail *)((uint8_t *)ram + fq.avail);
+    struct virtq_chain c;
+
+    d[0] = (struct virtq_desc){ 0xd0000000ull, 16, 0, 0 };           /* in the gap */
+    a->ring[0] = 0;
+    a->idx = 1;
+    assert_int_equal(virtq_pop(&q, &c), -EFAULT);
+    assert_int_equal(virtq_enable(&q, &big, false, true), 0);
+    d[0] = (struct virtq_desc){ 0xcffff000ull, 0x2000, 0, 0 };       /* RAM into the gap */
+    assert_int_equal(virtq_pop(&q, &c), -EFAULT);
+    assert_int_equal(virtq_enable(&q, &big, false, true), 0);
+    d[0] = (struct virtq_desc){ MMIO_GAP_END + 0x1000, 512, 0, 0 };  /* high RAM: fine */
+    assert_int_equal(virtq_pop(&q, &c), 1);
+    assert_ptr_equal(c.iov[0].iov_base, (uint8_t *)ram + MMIO_GAP_START + 0x1000);
+    munmap(ram, size);
 }
 
 static void test_length_wraps(void **state)
@@ -394,7 +423,7 @@ int main(void)
         T(test_indirect),
         T(test_outside_ram),
         T(test_far_address),
-        T(test_length_wraps),
+        T(test_mmio_gap), T(test_length_wraps),
         T(test_loop),
         T(test_self_loop),
         T(test_chain_longer_than_queue),
