@@ -310,11 +310,12 @@ static void test_device_table(void **state)
     struct bus b;
     const char *failed = "x";
     memset(&b, 0, sizeof(b));
-    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ .boot_timer_mmio = false }, &failed), 0);
+    struct devices_options none = { .boot_timer_mmio = false }, timer = { .boot_timer_mmio = true };
+    assert_int_equal(devices_attach(&b, &env, &none, &failed), 0);
     assert_null(failed);
     assert_int_equal(b.n, 4);
     memset(&b, 0, sizeof(b));
-    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ .boot_timer_mmio = true }, &failed), 0);
+    assert_int_equal(devices_attach(&b, &env, &timer, &failed), 0);
     assert_int_equal(b.n, 5);
 
     /* the MMIO boot timer answers at the first MMIO slot */

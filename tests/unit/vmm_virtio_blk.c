@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +334,54 @@ static void test_malformed_needs_reset(void **state)
     assert_true(virtio_mmio_needs_reset(&blk.mmio));
 }
 
+/* Garbage requests: the device answers or needs a reset, never touches the file outside the
+ * disk, and comes back after a reset. */
+static uint64_t rnd_state = 0x243f6a8885a308d3ull;
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+static void test_random_requests(void **state)
+{
+    static const uint32_t types[] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH,
+                                      VIRTIO_BLK_T_GET_ID, 3, 0xffffffff };
+    unsigned resets = 0, answered = 0;
+    for (unsigned iter = 0; iter < 3000; iter++) {
+        fg.heap = FG_HEAP;
+        uint64_t sector = rnd() % 3 ? rnd() % 2100 : rnd();
+        gpa_t h = header(types[rnd() % 6], sector);
+        unsigned n = 1 + (unsigned)(rnd() % 4);
+        struct seg sg[4] = { { h, (uint32_t)(rnd() % 4 ? 16 : rnd() % 32), R } };
+        for (unsigned i = 1; i < n; i++) {
+            uint32_t len = rnd() % 2 ? (uint32_t)(512 * (rnd() % 5)) : (uint32_t)(rnd() % 700);
+            gpa_t a = rnd() % 8 ? fg_alloc(len + 1) : FG_RAM_SIZE - rnd() % 1024;
+            uint16_t f = (uint16_t)(rnd() % 3 ? (i == n - 1 ? W : rnd() & W) : 0);
+            sg[i] = (struct seg){ a, len, f };
+        }
+        uint16_t before = fvq_used_idx(&fq);
+        chain(sg, n);
+        drv_notify(&blk.mmio, 0);
+        if (virtio_mmio_needs_reset(&blk.mmio)) {
+            resets++;
+            fvq_init(&fq, 0, QN);
+            next_desc = 0;
+            drv_init(&blk.mmio, ~0ull, &fq);
+        } else {
+            assert_int_equal(fvq_used_idx(&fq), (uint16_t)(before + 1));
+            answered++;
+        }
+    }
+    struct stat st;
+    assert_int_equal(stat(image, &st), 0);
+    assert_int_equal(st.st_size, 1 << 20); /* never written past the disk */
+    print_message("random requests: %u answered, %u needed a reset\n", answered, resets);
+    assert_true(answered > 100 && resets > 100);
+}
+
 static double now_s(void)
 {
     struct timespec t;
@@ -411,7 +460,7 @@ int main(void)
         T(test_odd_sizes),
         T(test_bad_requests),
         T(test_malformed_needs_reset),
-        T(test_microbenchmark),
+        T(test_random_requests), T(test_microbenchmark),
     };
     return cmocka_run_group_tests_name("vmm_virtio_blk", tests, NULL, NULL);
 }

@@ -393,6 +393,73 @@ static void test_ring_wraps(void **state)
     assert_int_equal(fvq_used_idx(&fq), (uint16_t)70000);
 }
 
+/* Garbage rings: whatever the walker accepts lies inside RAM and within the limits. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+static uint64_t rnd_addr(void)
+{
+    static const uint64_t edges[] = { 0, FG_HEAP, FG_RAM_SIZE - 64, FG_RAM_SIZE,
+                                      0xfffffffffffffff0ull, 0x100000000ull };
+    return rnd() % 3 ? FG_HEAP + rnd() % (FG_RAM_SIZE - FG_HEAP) : edges[rnd() % 6];
+}
+
+static void random_desc(struct virtq_desc *d, unsigned n_next)
+{
+    uint16_t flags = (uint16_t)(rnd() & 7);
+    uint32_t len = rnd() % 4 ? (uint32_t)(rnd() % 4096) : (uint32_t)rnd();
+    if ((flags & IND) && rnd() % 2)
+        len = (uint32_t)(16 * (1 + rnd() % 8));
+    *d = (struct virtq_desc){ rnd_addr(), len, flags, (uint16_t)(rnd() % n_next) };
+}
+
+static void test_random_rings(void **state)
+{
+    struct virtq_chain c;
+    unsigned ok = 0, faults = 0;
+    for (unsigned iter = 0; iter < 20000; iter++) {
+        fvq_init(&fq, 0, N);
+        assert_int_equal(virtq_enable(&q, &fg.mem, rnd() & 1, rnd() & 1), 0);
+        for (uint16_t i = 0; i < N; i++) {
+            struct virtq_desc d;
+            random_desc(&d, N + 2);
+            fvq_desc(&fq, i, d.addr, d.len, d.flags, d.next);
+        }
+        /* some indirect tables in RAM, full of garbage too */
+        for (unsigned t = 0; t < 8; t++) {
+            struct virtq_desc *tab = fg_ptr(FG_HEAP + t * 128, 128);
+            for (unsigned k = 0; k < 8; k++)
+                random_desc(&tab[k], 10);
+        }
+        unsigned pushes = (unsigned)(rnd() % (N + 2));
+        for (unsigned k = 0; k < pushes; k++)
+            fvq_publish(&fq, (uint16_t)(rnd() % (N + 1)));
+        int rc;
+        while ((rc = virtq_pop(&q, &c)) > 0) {
+            ok++;
+            assert_true(c.nread + c.nwrite <= N);
+            for (unsigned k = 0; k < c.nread + c.nwrite; k++) {
+                uint8_t *b = c.iov[k].iov_base;
+                assert_true(b >= fg.mem.host && b <= fg.mem.host + FG_RAM_SIZE);
+                assert_true(c.iov[k].iov_len <= (size_t)(fg.mem.host + FG_RAM_SIZE - b));
+            }
+            virtq_push(&q, c.head, 0);
+        }
+        if (rc < 0) {
+            faults++;
+            assert_true(q.fault[0] != '\0');
+        }
+    }
+    print_message("random rings: %u chains accepted, %u faults\n", ok, faults);
+    assert_true(ok > 100 && faults > 100); /* both paths were exercised */
+}
+
 static void test_iov_helpers(void **state)
 {
     uint8_t a[5] = "abcde", b[3] = "fgh", c[4] = "ijkl", out[12];
@@ -443,7 +510,7 @@ int main(void)
         T(test_interrupt_suppression),
         T(test_notify_suppression),
         T(test_ring_wraps),
-        T(test_iov_helpers),
+        T(test_random_rings), T(test_iov_helpers),
     };
     return cmocka_run_group_tests_name("vmm_virtq", tests, NULL, NULL);
 }
