@@ -62,6 +62,8 @@ static void parse_option(struct cmdline *cl, const char *tok)
         cl->noacpi = true;
     else if (strcmp(tok, "--verbose") == 0)
         cl->loglevel = 7;
+    else if (str_starts(tok, "--test=") && tok[7])
+        cl->test = tok + 7;
     else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
         if (cl->nenv < CMDLINE_MAX_ENV)
             cl->env[cl->nenv++] = tok + 6;

@@ -16,6 +16,7 @@
 
 struct cmdline {
     bool bootchart, nopci, noacpi;
+    const char *test;                   /* --test=NAME: run an in-kernel test suite instead */
     int loglevel;                       /* -1: not given */
     const char *params[CMDLINE_MAX_PARAMS]; /* "key=value" kept for drivers, in order */
     int nparams;
