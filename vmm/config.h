@@ -64,6 +64,7 @@ struct vm_config {
     bool huge_pages;        /* "2M" */
     enum boot_protocol boot;
     bool pit;
+    bool rng;               /* virtio-rng: "entropy" in the config file, or --rng */
     struct drive_config drives[DRIVES_MAX];
     unsigned ndrives;
     struct net_config nets[NETS_MAX];
