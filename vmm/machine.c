@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vmm/devices/devices.h"
@@ -40,6 +41,23 @@ static int env_wake_cpu(void *ctx, uint32_t apic_id, uint64_t entry)
     if (apic_id >= m->cfg->vcpus)
         return -ENOENT;     /* APIC id = vCPU index (cpuid.c, mptable.c, acpi/tables.c) */
     return vcpu_wake(&m->vcpus[apic_id], entry);
+}
+
+/* A guest write of datamatch (len bytes) at addr signals fd inside KVM, without an exit. */
+static int env_ioeventfd(void *ctx, uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+    struct machine *m = ctx;
+    struct kvm_ioeventfd io = { .datamatch = datamatch, .addr = addr, .len = len, .fd = fd,
+                                .flags = KVM_IOEVENTFD_FLAG_DATAMATCH };
+    return ioctl(m->vm.vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+/* A write to fd injects an edge on GSI irq. */
+static int env_irqfd(void *ctx, unsigned irq, int fd)
+{
+    struct machine *m = ctx;
+    struct kvm_irqfd f = { .fd = (uint32_t)fd, .gsi = irq };
+    return ioctl(m->vm.vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
 }
 
 static void report_debug(struct machine *m)
@@ -107,8 +125,8 @@ static int build(struct machine *m)
         return EXIT_BAD_INPUT;
     }
     kernel_close(&m->plan->kernel);
-    struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer,
-                                    .acpi = !m->cfg->no_acpi };
+    struct devices_options dopt;
+    devices_options_init(&dopt, m->cfg);
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
         return EXIT_HOST_FAILURE;
@@ -142,7 +160,9 @@ int machine_run(const struct vm_config *c, struct boot_plan *p,
     m->env = (struct dev_env){ .ctx = m, .set_irq = env_set_irq, .stop = env_stop,
                                .wake_cpu = env_wake_cpu,
                                .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
-                               .start_wall = start[0], .start_cpu = start[1] };
+                               .start_wall = start[0], .start_cpu = start[1],
+                               .mem = &m->vm.mem, .ioeventfd = env_ioeventfd,
+                               .irqfd = env_irqfd };
 
     /* Every thread inherits this mask; only the main thread takes these signals. */
     sigemptyset(&set);

@@ -32,6 +32,10 @@ VMM_SRCS += vmm/devices/boot_timer.c
 VMM_SRCS += vmm/devices/debug_exit.c
 VMM_SRCS += vmm/devices/acpi_sleep.c
 VMM_SRCS += vmm/devices/mp_wakeup.c
+VMM_SRCS += vmm/devices/virtq.c
+VMM_SRCS += vmm/devices/virtio_mmio.c
+VMM_SRCS += vmm/devices/virtio_blk.c
+VMM_SRCS += vmm/devices/virtio_rng.c
 
 VMM_OBJS := $(patsubst %.c,$(BUILD)/vmm/%.o,$(VMM_SRCS) $(COMMON_SRCS))
 VMM_LIBS := -lcjson -lpthread

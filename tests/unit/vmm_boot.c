@@ -212,7 +212,7 @@ static void test_mptable(void **state)
         assert_int_equal(mpc->spec, 4);
         assert_memory_equal(mpc->oem, "FC", 2);
         assert_int_equal(mpc->lapic, 0xfee00000);
-        assert_int_equal(mpc->oemcount, n + 1 + 1 + 16 + 2);
+        assert_int_equal(mpc->oemcount, n + 1 + 1 + 24 + 2);
         assert_int_equal(16 + mpc->length, size);
 
         const struct mpc_cpu *cpu = (const void *)(mpc + 1);
@@ -229,18 +229,18 @@ static void test_mptable(void **state)
         assert_int_equal(io->apicid, n + 1);
         assert_int_equal(io->apicaddr, 0xfec00000);
         const struct mpc_intsrc *src = (const void *)(io + 1);
-        for (unsigned irq = 0; irq < 16; irq++) {
+        for (unsigned irq = 0; irq < 24; irq++) {
             assert_int_equal(src[irq].type, MP_INTSRC);
             assert_int_equal(src[irq].srcbusirq, irq);
             assert_int_equal(src[irq].dstapic, n + 1);
             assert_int_equal(src[irq].dstirq, irq);
         }
-        assert_int_equal(src[16].type, MP_LINTSRC);
-        assert_int_equal(src[16].irqtype, MP_EXTINT);
-        assert_int_equal(src[16].dstirq, 0);
-        assert_int_equal(src[17].irqtype, MP_NMI);
-        assert_int_equal(src[17].dstapic, 0xff);
-        assert_int_equal(src[17].dstirq, 1);
+        assert_int_equal(src[24].type, MP_LINTSRC);
+        assert_int_equal(src[24].irqtype, MP_EXTINT);
+        assert_int_equal(src[24].dstirq, 0);
+        assert_int_equal(src[25].irqtype, MP_NMI);
+        assert_int_equal(src[25].dstapic, 0xff);
+        assert_int_equal(src[25].dstirq, 1);
     }
     assert_true(mptable_size(32) <= MPTABLE_MAX);
     assert_int_equal(mptable_build(buf, 100, 1), -ENOSPC);

@@ -16,7 +16,7 @@
  *   0x000e_0000  ACPI: RSDP, then XSDT, FADT, MADT, DSDT (vmm/acpi/acpi.h), up to 1 MiB
  *   0x0010_0000  lowest address a kernel PT_LOAD segment may use
  *   ...          initrd, page-aligned, at the top of the RAM below the MMIO gap
- *   0xd000_0000  MMIO gap start; first slot (4 KiB) = boot timer, virtio-mmio slots follow
+ *   0xd000_0000  MMIO gap start: 4 KiB slots, the boot timer's first (--boot-timer), then virtio
  *   0xfec0_0000  IOAPIC, 0xfee0_0000 LAPIC (inside the gap)
  *   0xfef0_0000  ACPI Multiprocessor Wakeup mailbox (4 KiB of MMIO, emulated by motevm)
  *   0xfffb_d000  KVM's TSS (KVM_SET_TSS_ADDR, three pages, inside the gap)
@@ -68,6 +68,10 @@ typedef uint64_t gpa_t;
 #define MMIO_GAP_END 0x100000000ull /* 4 GiB */
 #define BOOT_TIMER_MMIO_ADDR MMIO_GAP_START
 #define MMIO_SLOT_SIZE 0x1000ull
+/* virtio-mmio devices: 4 KiB slots from MMIO_GAP_START (after the boot timer's, when it has
+ * one) with GSIs VIRTIO_IRQ_FIRST..VIRTIO_IRQ_LAST, as Firecracker v1.10 allocates them. */
+#define VIRTIO_IRQ_FIRST 5u
+#define VIRTIO_IRQ_LAST 23u
 
 #define IOAPIC_ADDR 0xfec00000ull
 #define LAPIC_ADDR 0xfee00000ull

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "vmm/mem.h"
+
 /* Exit statuses a device may ask for (docs/motevm.md, "Exit statuses"). */
 #define EXIT_GUEST_PANIC 122
 
@@ -26,6 +28,12 @@ struct dev_env {
     int out_fd;                 /* serial console output */
     struct timespec start_wall; /* CLOCK_MONOTONIC at process start (boot timer) */
     struct timespec start_cpu;  /* CLOCK_PROCESS_CPUTIME_ID at process start */
+    const struct guest_mem *mem;/* guest RAM, for devices that do DMA (virtio) */
+    /* Optional, NULL when absent (unit tests): KVM's ioeventfd (a guest write of datamatch,
+     * len bytes at mmio_addr, signals fd without an exit to motevm) and irqfd (a write to fd
+     * pulses GSI irq). Return 0 or a negative errno; devices then use the bus and set_irq. */
+    int (*ioeventfd)(void *ctx, uint64_t mmio_addr, unsigned len, uint64_t datamatch, int fd);
+    int (*irqfd)(void *ctx, unsigned irq, int fd);
 };
 
 struct dev_ops {
