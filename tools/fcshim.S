@@ -1,6 +1,7 @@
 /* fcshim: a PVH kernel for QEMU that starts another kernel the way Firecracker does. QEMU loads
  * an fcimage file (tools/fcimage.c: guest RAM as motevm builds it) at FCIMAGE_STAGE with
- * `-device loader`; the shim copies it to address 0 (skipping the legacy 0xa0000-0xfffff hole),
+ * `-device loader`; the shim copies it to address 0 (skipping the legacy 0xa0000-0xdffff hole;
+ * 0xe0000-0xeffff, where motevm's ACPI tables are, is copied: RAM on QEMU microvm),
  * then enters long mode with the image's own GDT (0x500), IDT (0x520) and page tables (0x9000),
  * and jumps to the kernel's entry with RSI = 0x7000 and RSP = RBP = 0x8ff0, RFLAGS = 2: the
  * register state of Firecracker's Linux 64-bit boot (docs/motevm.md). TR is left alone: the
@@ -26,6 +27,10 @@ shim_entry:
     movl $DATA, %esi                         /* low RAM [0, 0xa0000) */
     xorl %edi, %edi
     movl $0xa0000, %ecx
+    rep movsb
+    movl $DATA + 0xe0000, %esi               /* ACPI tables */
+    movl $0xe0000, %edi
+    movl $0x10000, %ecx
     rep movsb
     movl $DATA + 0x100000, %esi              /* RAM from 1 MiB */
     movl $0x100000, %edi
