@@ -13,11 +13,12 @@ FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 
 
-def linux_boot(tmp_path, machine, cmdline, mem=16, extra_flags=(), smp="1"):
+def linux_boot(tmp_path, machine, cmdline, mem=16, extra_flags=(), smp="1", mailbox=None):
     if QEMU is None:
         pytest.skip("qemu-system-x86_64 is not installed")
     img = tmp_path / "guest.img"
-    subprocess.run([FCIMAGE, "-o", str(img), "--kernel", KERNEL, "--cmdline", cmdline,
+    mb = ["--mailbox-ram", hex(mailbox)] if mailbox else []
+    subprocess.run([FCIMAGE, "-o", str(img)] + mb + ["--kernel", KERNEL, "--cmdline", cmdline,
                     "--mem", str(mem)] + list(extra_flags), check=True)
     p = subprocess.run([QEMU, "-M", machine, "-smp", smp, "-accel", "tcg", "-m", "128",
                         "-display", "none",
@@ -84,3 +85,16 @@ def test_cpus_and_mailbox_from_motevm_acpi(tmp_path):
     assert "platform: 2 CPU(s) from ACPI, 1 IOAPIC(s), MP wakeup mailbox" in r.out, r.out
     assert "smp: APIC 1 did not come up" in r.out
     assert "mutex counter ... ok" in r.out
+
+
+def test_smp_through_the_acpi_wakeup_mailbox(tmp_path):
+    """The path SMP takes under PVM: motevm's MADT names a Multiprocessor Wakeup mailbox; the
+    kernel writes the AP's APIC id and its 64-bit entry there and the AP starts in long mode
+    (motevm's AP page tables and GDT, RDI = APIC id). fcshim plays the firmware side on QEMU with
+    the mailbox moved to RAM."""
+    r = linux_boot(tmp_path, "microvm", "--verbose --test=smp", mem=32,
+                   extra_flags=["--vcpus", "2"], smp="2,sockets=2", mailbox=0x2100000)
+    assert "platform: 2 CPU(s) from ACPI, 1 IOAPIC(s), MP wakeup mailbox" in r.out, r.out
+    assert "all CPUs online ... ok (2 of 2)" in r.out, r.out
+    assert "threads ran on every CPU ... ok (2 of 2 CPUs)" in r.out
+    assert r.status == qemu_status(0)
