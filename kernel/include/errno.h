@@ -37,4 +37,5 @@
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+#define EUCLEAN 117 /* structure needs cleaning: a corrupt file system */
 #endif
