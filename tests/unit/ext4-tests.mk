@@ -3,3 +3,6 @@ EXT4_CORE_SRCS := $(sort $(wildcard kernel/fs/ext4/*.c))
 
 UNIT_TESTS += ext4_image
 UNIT_SRCS_ext4_image := tests/unit/ext4_image.c tests/unit/ext4_util.c $(EXT4_CORE_SRCS)
+
+UNIT_TESTS += ext4_bad
+UNIT_SRCS_ext4_bad := tests/unit/ext4_bad.c tests/unit/ext4_util.c $(EXT4_CORE_SRCS)
