@@ -135,7 +135,7 @@ void ext4_iblocks_add(struct ext4_fs *fs, struct ext4_iref *ir, int64_t fs_block
     if (raw->i_flags & EXT4_HUGE_FILE_FL)
         v += fs_blocks;
     else
-        v += fs_blocks << (fs->bs_shift - 9);
+        v += fs_blocks * (int64_t)(fs->bs >> 9);
     raw->i_blocks_lo = (uint32_t)v;
     if (fs->huge_file)
         raw->i_blocks_high = (uint16_t)(v >> 32);
