@@ -1,5 +1,5 @@
 # The ext4 core (kernel/fs/ext4) on the host: images made by stock mke2fs, checked by e2fsck.
-EXT4_CORE_SRCS := $(sort $(wildcard kernel/fs/ext4/*.c))
+EXT4_CORE_SRCS := $(filter-out kernel/fs/ext4/port.c,$(sort $(wildcard kernel/fs/ext4/*.c)))
 
 UNIT_TESTS += ext4_image
 UNIT_SRCS_ext4_image := tests/unit/ext4_image.c tests/unit/ext4_util.c $(EXT4_CORE_SRCS)
@@ -22,9 +22,10 @@ $(BUILD)/fuzz/ext4-seeds/.made:
 	$(Q)mkdir -p $(dir $@) $(BUILD)/fuzz/ext4-tree/d/e
 	$(Q)echo hello > $(BUILD)/fuzz/ext4-tree/d/e/f; seq 1 3000 > $(BUILD)/fuzz/ext4-tree/big
 	$(Q)ln -sf d/e/f $(BUILD)/fuzz/ext4-tree/l
-	$(Q)for t in ext4:1024 ext2:1024 ext4:4096; do \
+	$(Q)for t in ext4:1024 ext2:1024 ext4:4096 ext4n:1024; do \
 		f=$(dir $@)$${t%%:*}-$${t##*:}.img; rm -f $$f; \
-		mke2fs -q -F -t $${t%%:*} -b $${t##*:} -N 32 -d $(BUILD)/fuzz/ext4-tree $$f \
+		o=; [ $${t%%:*} = ext4n ] && o="-O ^metadata_csum"; \
+		mke2fs -q -F -t $$(echo $${t%%:*} | tr -d n) $$o -b $${t##*:} -N 32 -d $(BUILD)/fuzz/ext4-tree $$f \
 			$$([ $${t##*:} = 4096 ] && echo 512k || echo 128k) >/dev/null 2>&1 || exit 1; done
 	$(Q)touch $@
 

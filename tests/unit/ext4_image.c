@@ -20,6 +20,7 @@ struct config {
     const char *type;
     unsigned bs;
     const char *extra;
+    const char *cache; /* buffer cache blocks, NULL: the default */
 };
 
 static int setup(void **state)
@@ -196,11 +197,15 @@ static void run_config(const struct config *c)
 {
     char img[256];
     snprintf(img, sizeof(img), "/tmp/ext4-test-%s-%u.img", c->type, c->bs);
-    assert_int_equal(make_image(img, c->type, c->bs, 96, src, c->extra), 0);
+    assert_int_equal(make_image(img, c->type, c->bs, 48, src, c->extra), 0);
     /* mke2fs -d makes linear directories; e2fsck -D indexes the large one */
     sh("e2fsck -fyD %s >/dev/null 2>&1", img);
     assert_int_equal(sh("debugfs -R 'htree /big' %s 2>/dev/null | grep -q 'Root node dump'", img), 0);
     struct filedev d;
+    if (c->cache)
+        setenv("EXT4_CACHE_BLOCKS", c->cache, 1);
+    else
+        unsetenv("EXT4_CACHE_BLOCKS");
     /* read-only: the whole tree */
     struct ext4_fs *fs = mount_image(&d, img, EXT4_MOUNT_RDONLY);
     assert_non_null(fs);
@@ -245,34 +250,124 @@ static void run_config(const struct config *c)
 
 static void test_ext4_4k(void **state)
 {
-    run_config(&(struct config){ "ext4", 4096, "" });
+    run_config(&(struct config){ "ext4", 4096, "", NULL });
 }
 static void test_ext4_1k(void **state)
 {
-    run_config(&(struct config){ "ext4", 1024, "" });
+    run_config(&(struct config){ "ext4", 1024, "", NULL });
 }
 static void test_ext4_gdt_csum_32bit(void **state)
 {
-    run_config(&(struct config){ "ext4", 4096, "-O ^metadata_csum,^64bit,uninit_bg" });
+    run_config(&(struct config){ "ext4", 4096, "-O ^metadata_csum,^64bit,uninit_bg", NULL });
 }
+static void test_ext4_1k_tiny_cache(void **state)
+{
+    /* 8 buffers: every path that evicts and writes back a dirty block */
+    run_config(&(struct config){ "ext4", 1024, "", "8" });
+}
+
+/* Filling the file system: -ENOSPC, counts still right; freeing it all again. */
+static void test_enospc(void **state)
+{
+    const char *img = "/tmp/ext4-test-full.img";
+    assert_int_equal(make_image(img, "ext4", 1024, 4, NULL, "-N 600"), 0);
+    struct filedev d;
+    struct ext4_fs *fs = mount_image(&d, img, 0);
+    assert_non_null(fs);
+    static char buf[65536];
+    memset(buf, 0xab, sizeof(buf));
+    ext4_ino_t root = ext4_root(fs), ino;
+    char name[32];
+    int i, files = 0;
+    long n = 0;
+    for (i = 0; i < 1000; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        int err = ext4_create(fs, root, name, strlen(name), 0644, &ino);
+        if (err) {
+            assert_int_equal(err, -ENOSPC);
+            break;
+        }
+        files++;
+        n = ext4_write(fs, ino, 0, buf, (size_t)(i % 7) * 1000 + 10);
+        if (n < 0) {
+            assert_int_equal(n, -ENOSPC);
+            break;
+        }
+    }
+    for (uint64_t off = 0; n >= 0; off += sizeof(buf))
+        n = ext4_write(fs, ino, off, buf, sizeof(buf));
+    assert_int_equal(n, -ENOSPC);
+    struct ext4_statfs st;
+    ext4_statfs(fs, &st);
+    assert_true(st.free_blocks < 16);
+    assert_int_equal(ext4_mkdir(fs, root, "nospace", 7, 0755, &ino) < 0, 1);
+    assert_int_equal(ext4_umount(fs), 0);
+    filedev_close(&d);
+    assert_int_equal(fsck_clean(img), 0);
+    fs = mount_image(&d, img, 0);
+    assert_non_null(fs);
+    for (i = 0; i < files; i++) {
+        snprintf(name, sizeof(name), "f%d", i);
+        assert_int_equal(ext4_unlink(fs, root, name, strlen(name)), 0);
+    }
+    assert_int_equal(ext4_umount(fs), 0);
+    filedev_close(&d);
+    assert_int_equal(fsck_clean(img), 0);
+    assert_int_equal(sh("dumpe2fs -h %s 2>/dev/null | grep -q 'Free inodes: *5[0-9][0-9]$'", img), 0);
+    unlink(img);
+}
+
+/* Many small files, each synced: the same through the core as e2fsck and debugfs see. */
+static void test_many_files_sync(void **state)
+{
+    const char *img = "/tmp/ext4-test-many.img";
+    assert_int_equal(make_image(img, "ext4", 4096, 32, NULL, ""), 0);
+    struct filedev d;
+    struct ext4_fs *fs = mount_image(&d, img, 0);
+    assert_non_null(fs);
+    ext4_ino_t dir, ino;
+    assert_int_equal(ext4_mkdir(fs, ext4_root(fs), "many", 4, 0755, &dir), 0);
+    char name[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(name, sizeof(name), "small-%04d", i);
+        assert_int_equal(ext4_create(fs, dir, name, strlen(name), 0600, &ino), 0);
+        assert_int_equal(ext4_write(fs, ino, 0, name, strlen(name)), (long)strlen(name));
+        assert_int_equal(ext4_sync(fs), 0);
+    }
+    assert_true(d.flushes >= 1000);
+    /* a synced file system is consistent before unmount too (state aside) */
+    assert_int_equal(sh("e2fsck -fn %s 2>&1 | grep -v 'was not cleanly unmounted' | "
+                        "grep -qiE 'fix|wrong|error'", img), 1);
+    assert_int_equal(ext4_umount(fs), 0);
+    filedev_close(&d);
+    assert_int_equal(fsck_clean(img), 0);
+    assert_int_equal(sh("debugfs -R 'ls /many' %s 2>/dev/null | grep -o 'small-[0-9]*' | wc -l | "
+                        "grep -qx 1000", img), 0);
+    assert_int_equal(sh("debugfs -R 'cat /many/small-0777' %s 2>/dev/null | grep -qx small-0777",
+                        img), 0);
+    unlink(img);
+}
+
 static void test_ext2_1k(void **state)
 {
-    run_config(&(struct config){ "ext2", 1024, "" });
+    run_config(&(struct config){ "ext2", 1024, "", NULL });
 }
 static void test_ext2_4k(void **state)
 {
-    run_config(&(struct config){ "ext2", 4096, "" });
+    run_config(&(struct config){ "ext2", 4096, "", NULL });
 }
 static void test_ext3_4k(void **state)
 {
-    run_config(&(struct config){ "ext3", 4096, "" });
+    run_config(&(struct config){ "ext3", 4096, "", NULL });
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ext4_4k),  cmocka_unit_test(test_ext4_1k),
-        cmocka_unit_test(test_ext4_gdt_csum_32bit), cmocka_unit_test(test_ext2_1k),
+        cmocka_unit_test(test_ext4_gdt_csum_32bit), cmocka_unit_test(test_ext4_1k_tiny_cache),
+        cmocka_unit_test(test_enospc), cmocka_unit_test(test_many_files_sync),
+        cmocka_unit_test(test_ext2_1k),
         cmocka_unit_test(test_ext2_4k),  cmocka_unit_test(test_ext3_4k),
     };
     return cmocka_run_group_tests_name("ext4_image", tests, setup, teardown);

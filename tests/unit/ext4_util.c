@@ -75,7 +75,8 @@ struct ext4_fs *mount_image(struct filedev *d, const char *path, unsigned flags)
 {
     if (filedev_open(d, path))
         return NULL;
-    struct ext4_mount_opts o = { .flags = flags, .cache_blocks = 512 };
+    const char *c = getenv("EXT4_CACHE_BLOCKS");
+    struct ext4_mount_opts o = { .flags = flags, .cache_blocks = c ? (unsigned)atoi(c) : 512 };
     struct ext4_fs *fs;
     char why[128];
     int err = ext4_mount(&d->dev, &o, &fs, why, sizeof(why));
