@@ -368,14 +368,12 @@ int ext4_rename(struct ext4_fs *fs, ext4_ino_t odir, const char *oname, size_t o
 /* Path resolution from the root; symlinks inside the file system only. */
 int ext4_resolve(struct ext4_fs *fs, const char *path, bool follow, ext4_ino_t *out)
 {
-    char *buf = ext4_malloc(2 * RESOLVE_MAX);
-    if (!buf)
-        return -ENOMEM;
-    char *link = buf + RESOLVE_MAX;
+    char *buf = ext4_malloc(RESOLVE_MAX), *link = ext4_malloc(RESOLVE_MAX);
     size_t plen = strlen(path);
-    if (plen >= RESOLVE_MAX) {
+    if (!buf || !link || plen >= RESOLVE_MAX) {
         ext4_mfree(buf);
-        return -ENAMETOOLONG;
+        ext4_mfree(link);
+        return buf && link ? -ENAMETOOLONG : -ENOMEM;
     }
     memcpy(buf, path, plen + 1);
     ext4_ino_t cur = EXT4_ROOT_INO, parent_of_cur = EXT4_ROOT_INO;
@@ -428,6 +426,7 @@ int ext4_resolve(struct ext4_fs *fs, const char *path, bool follow, ext4_ino_t *
     }
     (void)parent_of_cur;
     ext4_mfree(buf);
+    ext4_mfree(link);
     if (!err)
         *out = cur;
     return err;
