@@ -348,6 +348,38 @@ static void test_many_files_sync(void **state)
     unlink(img);
 }
 
+/* Durability: write + sync, then the machine dies (no unmount). The data is there, e2fsck finds
+ * nothing but the unclean state, and the next mount is read-only until e2fsck has run. */
+static void test_sync_then_crash(void **state)
+{
+    const char *img = "/tmp/ext4-test-crash.img";
+    assert_int_equal(make_image(img, "ext4", 4096, 16, NULL, ""), 0);
+    struct filedev d;
+    struct ext4_fs *fs = mount_image(&d, img, 0);
+    assert_non_null(fs);
+    ext4_ino_t ino;
+    static char buf[300000];
+    memset(buf, 0x42, sizeof(buf));
+    assert_int_equal(ext4_create(fs, ext4_root(fs), "durable", 7, 0644, &ino), 0);
+    assert_int_equal(ext4_write(fs, ino, 0, buf, sizeof(buf)), (long)sizeof(buf));
+    assert_int_equal(ext4_sync(fs), 0);
+    filedev_close(&d); /* crash: fs is abandoned, never unmounted */
+    assert_int_equal(sh("e2fsck -fn %s > /tmp/ext4-crash.out 2>&1; grep -qiE 'fix|wrong|error' "
+                        "/tmp/ext4-crash.out", img), 1);
+    struct filedev d2;
+    fs = mount_image(&d2, img, 0);
+    assert_non_null(fs);
+    assert_true(ext4_readonly(fs)); /* not clean: e2fsck first */
+    assert_int_equal(ext4_resolve(fs, "/durable", false, &ino), 0);
+    static char back[300000];
+    assert_int_equal(ext4_read(fs, ino, 0, back, sizeof(back)), (long)sizeof(back));
+    assert_memory_equal(back, buf, sizeof(buf));
+    ext4_umount(fs);
+    filedev_close(&d2);
+    assert_int_equal(sh("e2fsck -fy %s >/dev/null 2>&1; e2fsck -fn %s >/dev/null 2>&1", img, img), 0);
+    unlink(img);
+}
+
 static void test_ext2_1k(void **state)
 {
     run_config(&(struct config){ "ext2", 1024, "", NULL });
@@ -367,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_ext4_4k),  cmocka_unit_test(test_ext4_1k),
         cmocka_unit_test(test_ext4_gdt_csum_32bit), cmocka_unit_test(test_ext4_1k_tiny_cache),
         cmocka_unit_test(test_enospc), cmocka_unit_test(test_many_files_sync),
+        cmocka_unit_test(test_sync_then_crash),
         cmocka_unit_test(test_ext2_1k),
         cmocka_unit_test(test_ext2_4k),  cmocka_unit_test(test_ext3_4k),
     };
