@@ -9,3 +9,8 @@ UNIT_SRCS_common_elf := tests/unit/common_elf.c common/elf.c
 UNIT_TESTS += boot_roundtrip
 UNIT_SRCS_boot_roundtrip := tests/unit/boot_roundtrip.c kernel/boot/bootinfo.c \
 	vmm/boot/zeropage.c vmm/boot/pvh.c vmm/mem.c
+
+# The initrd: cpio newc archives and gzip (against the host's cpio and gzip).
+UNIT_TESTS += kernel_cpio kernel_inflate
+UNIT_SRCS_kernel_cpio := tests/unit/kernel_cpio.c kernel/fs/cpio.c
+UNIT_SRCS_kernel_inflate := tests/unit/kernel_inflate.c kernel/lib/inflate.c
