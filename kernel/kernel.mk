@@ -26,16 +26,51 @@ KERNEL_SRCS += kernel/mm/uspace.c
 KERNEL_SRCS += kernel/drivers/uart8250.c
 KERNEL_SRCS += kernel/drivers/power.c
 KERNEL_SRCS += kernel/fs/bootfs.c
+KERNEL_SRCS += kernel/fs/cpio.c
+KERNEL_SRCS += kernel/fs/vfs.c
+KERNEL_SRCS += kernel/fs/ramfs.c
+KERNEL_SRCS += kernel/fs/dev.c
+KERNEL_SRCS += kernel/fs/pipe.c
+KERNEL_SRCS += kernel/fs/initrd.c
 KERNEL_SRCS += kernel/linux/exec.c
 KERNEL_SRCS += kernel/linux/stack.c
+KERNEL_SRCS += kernel/linux/process.c
 KERNEL_SRCS += kernel/linux/syscall.c
-KERNEL_SRCS += kernel/linux/sys_basic.c
+KERNEL_SRCS += kernel/linux/sys_proc.c
+KERNEL_SRCS += kernel/linux/sys_signal.c
+KERNEL_SRCS += kernel/linux/sys_mem.c
+KERNEL_SRCS += kernel/linux/sys_time.c
+KERNEL_SRCS += kernel/linux/sys_file.c
+KERNEL_SRCS += kernel/linux/sys_path.c
+KERNEL_SRCS += kernel/linux/sys_poll.c
+KERNEL_SRCS += kernel/lib/inflate.c
+KERNEL_SRCS += kernel/lib/random.c
 KERNEL_SRCS += kernel/lib/string.c
 KERNEL_SRCS += kernel/lib/parse.c
 KERNEL_SRCS += kernel/lib/vsnprintf.c
 KERNEL_SRCS += $(COMMON_SRCS)
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
+KERNEL_OBJS += $(BUILD)/kernel-obj/syscall_names.c.o
+
+# Names of the system calls, for the one-line "not implemented" report: from the host's
+# Linux UAPI header (linux-libc-dev, part of build-essential).
+UNISTD_H := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h /usr/include/asm/unistd_64.h))
+$(BUILD)/kernel-gen/syscall_names.c: $(UNISTD_H) kernel/kernel.mk
+	$(call quiet,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q){ echo '/* Generated from $(UNISTD_H). */'; \
+	  echo 'const char *const syscall_names[] = {'; \
+	  awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { n = $$2; sub("__NR_", "", n); \
+	       printf "    [%d] = \"%s\",\n", $$3, n }' $<; \
+	  echo '};'; \
+	  echo 'const unsigned syscall_names_count = sizeof(syscall_names) / sizeof(syscall_names[0]);'; \
+	} > $@
+
+$(BUILD)/kernel-obj/syscall_names.c.o: $(BUILD)/kernel-gen/syscall_names.c
+	$(call quiet,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 # The bootfs linked into the image: hello first (the default program), then the test programs.
 # `make image APP=path/to/static-binary` links a different program as the default.

@@ -1,6 +1,8 @@
-/* Kernel heap: power-of-two size classes from 32 bytes to 2 KiB carved out of pages, larger
- * requests as whole pages. A 16-byte header before each block records its class. */
+/* Kernel heap: power-of-two size classes from 32 bytes to 2 KiB carved out of pages; larger
+ * requests as single pages mapped contiguously in the vmalloc area (no physically contiguous
+ * runs needed). A 16-byte header before each block records its class or its page count. */
 #include "mote/mm.h"
+#include "mote/printk.h"
 #include "mote/string.h"
 
 #define MIN_SHIFT 5
@@ -20,6 +22,65 @@ struct free_block {
 };
 
 static struct free_block *free_lists[NCLASSES];
+
+static void vfree_pages(void *va, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *pte = pg_lookup((uint64_t)va + i * PAGE_SIZE);
+        if (pte && (*pte & PTE_P)) {
+            page_free(*pte & PTE_ADDR);
+            pg_unmap((uint64_t)va + i * PAGE_SIZE);
+        }
+    }
+}
+static uint64_t vmalloc_next = VMALLOC_START;
+
+/* Virtual space is handed out once (512 GiB of it); the pages behind it are freed and reused. */
+static uint64_t vmalloc_va(size_t n)
+{
+    if (n > (VMALLOC_END - vmalloc_next) / PAGE_SIZE - 1)
+        return 0;
+    uint64_t va = vmalloc_next;
+    vmalloc_next += (n + 1) * PAGE_SIZE; /* one unmapped guard page after each block */
+    return va;
+}
+
+void vunmap(void *va, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pg_unmap((uint64_t)va + i * PAGE_SIZE);
+}
+
+void *vmap_pages(const paddr_t *pages, size_t n)
+{
+    uint64_t va = vmalloc_va(n);
+    if (!va)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (pg_map(va + i * PAGE_SIZE, pages[i], PTE_W | PTE_NX | PTE_G)) {
+            vunmap((void *)va, i);
+            return NULL;
+        }
+    }
+    return (void *)va;
+}
+
+static void *vmalloc_pages(size_t n)
+{
+    uint64_t va = vmalloc_va(n);
+    if (!va)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        paddr_t p = page_alloc_dirty();
+        if (!p || pg_map(va + i * PAGE_SIZE, p, PTE_W | PTE_NX | PTE_G)) {
+            if (p)
+                page_free(p);
+            vfree_pages((void *)va, i);
+            return NULL;
+        }
+    }
+    return (void *)va;
+}
 
 static int class_of(size_t total)
 {
@@ -56,16 +117,13 @@ void *kmalloc(size_t size)
         free_lists[c] = free_lists[c]->next;
         h->class_or_pages = c;
     } else {
-        /* Whole pages, physically contiguous only when the allocator hands them out in order;
-         * so large blocks come from a single page run of the bump allocator. */
         size_t pages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
-        if (pages != 1)
-            return NULL; /* no contiguous multi-page allocations yet */
-        paddr_t p = page_alloc_dirty();
-        if (!p)
+        if (pages >= BIG)
             return NULL;
-        h = phys_to_virt(p);
-        h->class_or_pages = BIG | 1;
+        h = vmalloc_pages(pages);
+        if (!h)
+            return NULL;
+        h->class_or_pages = BIG | pages;
     }
     h->magic = HEAP_MAGIC;
     return h + 1;
@@ -88,11 +146,21 @@ void kfree(void *p)
         return;
     h->magic = 0;
     if (h->class_or_pages & BIG) {
-        page_free(virt_to_phys(h));
+        vfree_pages(h, h->class_or_pages & ~BIG);
         return;
     }
     int c = h->class_or_pages;
     struct free_block *b = (struct free_block *)h;
     b->next = free_lists[c];
     free_lists[c] = b;
+}
+
+void *krealloc(void *p, size_t old, size_t size)
+{
+    void *n = kmalloc(size);
+    if (n && p)
+        memcpy(n, p, MIN(old, size));
+    if (n)
+        kfree(p);
+    return n;
 }

@@ -2,6 +2,7 @@
  *   0 .. 0x00007fffffffffff          the program (user half), owned by mm/uspace.c
  *   0x00007ffffffff000               the system-call entry page (user RX), see arch entry.S
  *   0xffff800000000000 + phys        direct map of RAM (supervisor, NX)
+ *   0xffffc90000000000               vmalloc: large kernel blocks from single pages
  *   0xffffffff80000000 + phys        the kernel image (supervisor, per-section rights)
  * Assembly includes this file too, so it holds only #defines. */
 #ifndef MOTE_LAYOUT_H
@@ -9,6 +10,8 @@
 
 #define KERNEL_VMA 0xffffffff80000000
 #define DIRECT_MAP 0xffff800000000000
+#define VMALLOC_START 0xffffc90000000000 /* 512 GiB of kernel virtual space (mm/heap.c) */
+#define VMALLOC_END 0xffffca0000000000
 #define USER_TOP 0x0000800000000000
 #define SYSCALL_PAGE 0x00007ffffffff000
 #define USER_STACK_TOP 0x00007fffffff0000 /* a gap of unmapped pages under the syscall page */
