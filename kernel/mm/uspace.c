@@ -154,6 +154,23 @@ int uspace_add(uint64_t start, uint64_t end, int prot)
     return uspace_add_file(start, end, prot, NULL, 0);
 }
 
+/* Joins neighbours in [start, end] that continue each other (same rights, same file at the
+ * next offset), as Linux does: mremap and mprotect see one region where the program made one. */
+static void merge_range(uint64_t start, uint64_t end)
+{
+    unsigned i = lower(cur, start ? start - 1 : 0);
+    while (i + 1 < cur->n && cur->v[i].start <= end) {
+        struct vma *a = &cur->v[i], *b = &cur->v[i + 1];
+        if (a->end == b->start && a->prot == b->prot && a->file == b->file &&
+            (!a->file || a->off + (a->end - a->start) == b->off)) {
+            a->end = b->end;
+            remove_at(i + 1);
+        } else {
+            i++;
+        }
+    }
+}
+
 /* Splits the VMA that strictly contains addr into two at addr. */
 static int split_at(uint64_t addr)
 {
@@ -338,7 +355,8 @@ static uint64_t find_gap(uint64_t len)
             return top - len;
         if (i == 0 || cur->v[i - 1].start <= MMAP_BOTTOM)
             return 0;
-        top = MIN(top, cur->v[--i].start);
+        i--;
+        top = MIN(top, cur->v[i].start);
     }
 }
 
@@ -374,7 +392,10 @@ long uspace_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct inode 
             return -ENOMEM;
     }
     int rc = uspace_add_file(addr, addr + len, to_vma_prot(prot), file, off);
-    return rc ? rc : (long)addr;
+    if (rc)
+        return rc;
+    merge_range(addr, addr + len);
+    return addr;
 }
 
 long uspace_munmap(uint64_t addr, uint64_t len)
@@ -444,6 +465,7 @@ long uspace_mprotect(uint64_t addr, uint64_t len, int prot)
     struct protect_arg a = {pte_flags(to_vma_prot(prot)), 0};
     pg_walk_range(addr, end, protect_pte, &a);
     pg_flush();
+    merge_range(addr, end);
     return a.err;
 }
 
