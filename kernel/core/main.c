@@ -71,6 +71,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     cmdline_parse(&cl, bi.cmdline);
     if (cl.loglevel >= 0)
         console_loglevel = cl.loglevel;
+    syscall_trace = cl.strace;
     for (int i = 0; i < cl.nunknown; i++)
         pr_warn("mote: ignoring unknown option %s\n", cl.unknown[i]);
     if (cl.truncated)

@@ -74,6 +74,9 @@ const char *signal_name(int sig);
 /* Sends sig to the current process: ignored, or the process ends (status 128 + sig). */
 long signal_self(int sig);
 
+/* --strace: print every system call with its result (linux/syscall.c). */
+extern bool syscall_trace;
+
 /* The frame of the system call being served (set by syscall_dispatch). */
 extern struct trap_frame *syscall_frame;
 

@@ -369,7 +369,7 @@ long sys_wait4(uint64_t pid, uint64_t status, uint64_t options, uint64_t rusage)
         if (copy_to_user(rusage, &r, sizeof(r)))
             return -EFAULT;
     }
-    return process_wait((long)pid, status, (int)options);
+    return process_wait((int)pid, status, (int)options); /* pid_t: the upper half is junk */
 }
 
 /* Copies a NULL-terminated user array of strings into one kernel block. */
@@ -437,6 +437,7 @@ long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
     /* The new program starts as the first did: clean registers, no TLS, default handlers. */
     fd_close_on_exec();
     struct process *p = process_current();
+    p->clear_tid = 0; /* it pointed into the old image */
     for (int s = 1; s <= NSIG; s++)
         if (p->sig[s].handler > 1)
             p->sig[s].handler = 0;

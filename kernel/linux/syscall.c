@@ -17,6 +17,7 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 static const syscall_fn table[NR_MAX] = {SYSCALL_LIST(SYSCALL_ENTRY)};
 
 static uint8_t warned[NR_MAX / 8];
+bool syscall_trace;
 
 /* Generated at build time from the host's <asm/unistd_64.h> (kernel.mk). */
 extern const char *const syscall_names[];
@@ -38,6 +39,11 @@ void syscall_dispatch(struct trap_frame *f)
             pr_warn("mote: system call %lu (%s) not implemented (ENOSYS)\n", nr, name);
         }
         ret = -ENOSYS;
+    }
+    if (unlikely(syscall_trace)) {
+        const char *name = nr < syscall_names_count && syscall_names[nr] ? syscall_names[nr] : "?";
+        pr_warn("[%d] %s(%lx, %lx, %lx, %lx) = %ld\n", process_current()->pid, name, f->rdi,
+                f->rsi, f->rdx, f->r10, ret);
     }
     f->rax = ret;
     /* As `syscall` leaves them: RCX = return address, R11 = flags. */
