@@ -14,3 +14,7 @@ UNIT_SRCS_boot_roundtrip := tests/unit/boot_roundtrip.c kernel/boot/bootinfo.c \
 UNIT_TESTS += kernel_cpio kernel_inflate
 UNIT_SRCS_kernel_cpio := tests/unit/kernel_cpio.c kernel/fs/cpio.c
 UNIT_SRCS_kernel_inflate := tests/unit/kernel_inflate.c kernel/lib/inflate.c
+
+# The file tree: path resolution, names, links, file data (allocators replaced by malloc).
+UNIT_TESTS += kernel_vfs
+UNIT_SRCS_kernel_vfs := tests/unit/kernel_vfs.c kernel/fs/vfs.c kernel/fs/ramfs.c
