@@ -48,6 +48,7 @@ int process_init(const char *exe)
         return -ENOMEM;
     p->pid = next_pid++;
     p->umask = 022;
+    p->altstack[1] = 2; /* SS_DISABLE */
     p->cwd = vfs_root();
     vfs_inode_get(p->cwd);
     current = p;
@@ -122,6 +123,7 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t stack, uint64_t
         return -ENOMEM;
     memcpy(c, parent, sizeof(*c));
     c->nzombies = 0;
+    c->sigpending = 0;
     c->parent = parent;
     c->vforked = flags & CLONE_VM;
     if (c->vforked) {

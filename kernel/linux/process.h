@@ -32,8 +32,8 @@ struct process {
     struct inode *cwd;
     uint32_t umask;
     struct sigaction_k sig[NSIG + 1];
-    uint64_t sigmask;
-    uint64_t altstack[3];
+    uint64_t sigmask, sigpending;
+    uint64_t altstack[3]; /* stack_t: ss_sp, ss_flags (SS_DISABLE when unset), ss_size */
     uint64_t clear_tid;
     char exe[EXE_MAX];
     char comm[16];
@@ -71,8 +71,10 @@ long process_wait(long pid, uint64_t status_ptr, int options);
 
 /* "SIGSEGV" for 11, and so on (linux/sys_signal.c). */
 const char *signal_name(int sig);
-/* Sends sig to the current process: ignored, or the process ends (status 128 + sig). */
-long signal_self(int sig);
+/* Sends sig to the current process at the end of the system call whose result is ret: it waits
+ * if blocked, vanishes if ignored, ends the process, or runs its handler (linux/sys_signal.c).
+ * Returns what the system call should return. */
+long signal_self(int sig, long ret);
 
 /* --strace: print every system call with its result (linux/syscall.c). */
 extern bool syscall_trace;

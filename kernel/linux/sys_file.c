@@ -67,9 +67,7 @@ static long do_write(struct file *f, uint64_t buf, uint64_t len, uint64_t *pos)
     if (!user_range_ok(buf, len, false))
         return -EFAULT;
     long n = f->ops->write(f, (const void *)buf, len, pos);
-    if (n == -EPIPE)
-        signal_self(SIGPIPE);
-    return n;
+    return n == -EPIPE ? signal_self(SIGPIPE, n) : n;
 }
 
 long sys_read(uint64_t fd, uint64_t buf, uint64_t len)
@@ -182,9 +180,7 @@ long sys_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
             n += v[i].len;
         }
         long w = f->ops->write(f, merged, n, &f->pos);
-        if (w == -EPIPE)
-            signal_self(SIGPIPE);
-        return w;
+        return w == -EPIPE ? signal_self(SIGPIPE, w) : w;
     }
     long done = 0;
     for (uint64_t i = 0; i < cnt; i++) {
@@ -391,10 +387,8 @@ long sys_sendfile(uint64_t out, uint64_t in, uint64_t offp, uint64_t count)
         }
         long w = fo->ops->write(fo, buf, n, &fo->pos);
         if (w < 0) {
-            if (w == -EPIPE)
-                signal_self(SIGPIPE);
             if (!done)
-                done = w;
+                done = w == -EPIPE ? signal_self(SIGPIPE, w) : w;
             break;
         }
         done += w;

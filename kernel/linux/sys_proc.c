@@ -441,7 +441,8 @@ long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
     for (int s = 1; s <= NSIG; s++)
         if (p->sig[s].handler > 1)
             p->sig[s].handler = 0;
-    p->altstack[0] = p->altstack[1] = p->altstack[2] = 0;
+    p->altstack[0] = p->altstack[2] = 0;
+    p->altstack[1] = 2; /* SS_DISABLE */
     arch_set_fs_base(0);
     struct trap_frame *f = syscall_frame;
     uint64_t vec = f->vector;

@@ -20,8 +20,8 @@ BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
-PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "hello-glibc", "fileio-glibc",
-            "auxv-pie"]
+PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hello-glibc",
+            "fileio-glibc", "signals-glibc", "auxv-pie"]
 
 
 def need_busybox():
@@ -151,6 +151,14 @@ def test_unknown_syscalls_are_named_and_abort_reports(initrd):
     r = boot(initrd, "/bin/bad term")
     assert "program killed: SIGTERM" in r.out
     assert r.status == qemu_status(143)
+
+
+@pytest.mark.parametrize("prog", ["signals", "signals-glibc"])
+def test_signal_handlers_mask_altstack_sigpipe(initrd, prog):
+    r = boot(initrd, f"/bin/{prog}")
+    assert "signals ok" in r.out, r.out
+    assert "program killed: SIGABRT (sent by the program)" in r.out
+    assert r.status == qemu_status(134)
 
 
 def test_stdin_reads_the_serial_port(initrd):
