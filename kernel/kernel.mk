@@ -102,3 +102,34 @@ $(BUILD)/mote.elf: $(KERNEL_OBJS) $(BUILD)/kernel-obj/bootfs.o kernel/kernel.ld
 		--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) $(BUILD)/kernel-obj/bootfs.o
 
 all: $(BUILD)/mote.elf
+
+# make image APP=path/to/static-binary [APP_ARGS="a b"]: build/image/mote.elf, whose bootfs holds
+# that program (the default when the command line names none) and its default arguments.
+.PHONY: image
+ifneq ($(APP),)
+IMAGE := $(BUILD)/image
+$(IMAGE)/args: FORCE
+	$(Q)mkdir -p $(dir $@)
+	$(Q)printf '%s' '$(APP_ARGS)' > $@.new; cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
+
+$(IMAGE)/bootfs.img: $(BUILD)/tools/mkbootfs $(APP) $(IMAGE)/args
+	$(call quiet,BOOTFS,$@)
+	$(Q)$(BUILD)/tools/mkbootfs -o $@ /$(notdir $(APP))=$(APP) /.args=$(IMAGE)/args
+
+$(IMAGE)/bootfs.o: kernel/bootfs.S $(IMAGE)/bootfs.img
+	$(call quiet,AS,$@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -DBOOTFS_IMAGE='"$(IMAGE)/bootfs.img"' -c $< -o $@
+
+$(IMAGE)/mote.elf: $(KERNEL_OBJS) $(IMAGE)/bootfs.o kernel/kernel.ld
+	$(call quiet,LD,$@)
+	$(Q)ld -m elf_x86_64 -nostdlib -T kernel/kernel.ld -z max-page-size=0x1000 -z noexecstack \
+		--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) $(IMAGE)/bootfs.o
+
+image: $(IMAGE)/mote.elf
+	@echo "$(IMAGE)/mote.elf: runs /$(notdir $(APP)) $(APP_ARGS) by default"
+else
+image:
+	@echo "usage: make image APP=path/to/static-binary [APP_ARGS=\"arguments\"]"; exit 2
+endif
+.PHONY: FORCE
+FORCE:

@@ -55,6 +55,24 @@ static void setup_environment(const char **envp, int *envc)
     *envc = n;
 }
 
+/* The default program's arguments: the bootfs file /.args (make image APP_ARGS=...), split as
+ * the command line is. */
+static void default_args(void)
+{
+    static char buf[BOOT_CMDLINE_MAX];
+    static struct cmdline extra;
+    struct bootfs_file f;
+    if (bootfs_lookup("/.args", &f) || f.size == 0 || f.size > sizeof(buf) - 4)
+        return;
+    memcpy(buf, "-- ", 3);
+    memcpy(buf + 3, f.data, f.size);
+    buf[3 + f.size] = '\0';
+    cmdline_parse(&extra, buf);
+    for (int i = 0; i < extra.argc && cl.argc < CMDLINE_MAX_ARGS; i++)
+        cl.argv[cl.argc++] = extra.argv[i];
+    cl.argv[cl.argc] = NULL;
+}
+
 __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc);
 __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
 {
@@ -94,8 +112,10 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     if (bi.initrd_size && initrd_unpack(bi.initrd_addr, bi.initrd_size) < 0)
         pr_err("mote: the initrd could not be unpacked (files from it may be missing)\n");
     struct bootfs_file first;
-    if (cl.argc == 0 && bootfs_first(&first) == 0)
+    if (cl.argc == 0 && bootfs_first(&first) == 0) {
         cl.argv[cl.argc++] = first.name;
+        default_args();
+    }
     if (cl.argc == 0) {
         pr_err("mote: no program given on the command line and none in the bootfs\n");
         power_off(EXIT_NOT_FOUND);

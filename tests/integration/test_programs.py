@@ -250,6 +250,17 @@ def test_init_parameter_names_the_program(initrd):
     assert r.status == qemu_status(0)
 
 
+def test_make_image_links_the_default_program(tmp_path):
+    """make image APP=... APP_ARGS=...: the program and its arguments become the default."""
+    root = os.path.dirname(BUILD)
+    subprocess.run(["make", "--no-print-directory", "-C", root, "image",
+                    "APP=build/apps/exitcode", 'APP_ARGS=6 "two words"'], check=True,
+                   capture_output=True)
+    r = qemu_boot("microvm", "", kernel=os.path.join(BUILD, "image", "mote.elf"))
+    assert "argc=3 argv[0]=/exitcode argv[1]=6 argv[2]=two words" in r.out
+    assert r.status == qemu_status(6)
+
+
 def test_bootfs_programs_still_run_with_an_initrd(initrd):
     r = boot(initrd, "/exitcode 4")
     assert r.status == qemu_status(4)
