@@ -281,9 +281,9 @@ long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg)
             file_put(f);
         return n;
     case F_GETFD:
-        return p->cloexec[fd] ? FD_CLOEXEC : 0;
+        return p->cloexec[(int)fd] ? FD_CLOEXEC : 0;
     case F_SETFD:
-        p->cloexec[fd] = arg & FD_CLOEXEC;
+        p->cloexec[(int)fd] = arg & FD_CLOEXEC;
         return 0;
     case F_GETFL:
         return f->flags;

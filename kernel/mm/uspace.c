@@ -12,6 +12,9 @@
 #include "mote/uspace.h"
 
 #define HEAP_MAX (1ull << 36)
+/* The program's regions end below the system-call entry page: no call may map, unmap or
+ * protect that page (a `syscall` with it gone would fault in the kernel). */
+#define PROG_TOP SYSCALL_PAGE
 #define STACK_REGION (8ull << 20)
 #define MMAP_TOP (USER_STACK_TOP - STACK_REGION - (1ull << 20)) /* below the stack and a gap */
 #define MMAP_BOTTOM (1ull << 32)                                /* well above a static program */
@@ -141,7 +144,7 @@ static void remove_at(unsigned i)
 
 int uspace_add_file(uint64_t start, uint64_t end, int prot, struct inode *file, uint64_t off)
 {
-    if (start >= end || end > USER_TOP)
+    if (start >= end || end > PROG_TOP)
         return -EINVAL;
     if (!range_free(start, end))
         return -EEXIST;
@@ -368,13 +371,13 @@ long uspace_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct inode 
     int type = flags & MAP_TYPE;
     if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
-    if (len > USER_TOP)
+    if (len > PROG_TOP)
         return -ENOMEM;
     len = ALIGN_UP(len, PAGE_SIZE);
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr & (PAGE_SIZE - 1))
             return -EINVAL;
-        if (addr >= USER_TOP || len > USER_TOP - addr || addr < PAGE_SIZE)
+        if (addr >= PROG_TOP || len > PROG_TOP - addr || addr < PAGE_SIZE)
             return -ENOMEM;
         if (!range_free(addr, addr + len)) {
             if (flags & MAP_FIXED_NOREPLACE)
@@ -385,7 +388,7 @@ long uspace_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct inode 
         }
     } else {
         addr = ALIGN_DOWN(addr, PAGE_SIZE);
-        if (!addr || addr >= USER_TOP || len > USER_TOP - addr || addr < MMAP_BOTTOM ||
+        if (!addr || addr >= PROG_TOP || len > PROG_TOP - addr || addr < MMAP_BOTTOM ||
             !range_free(addr, addr + len))
             addr = find_gap(len);
         if (!addr)
@@ -400,7 +403,7 @@ long uspace_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct inode 
 
 long uspace_munmap(uint64_t addr, uint64_t len)
 {
-    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr >= USER_TOP || len > USER_TOP - addr)
+    if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr >= PROG_TOP || len > PROG_TOP - addr)
         return -EINVAL;
     return unmap_range(addr, addr + ALIGN_UP(len, PAGE_SIZE));
 }
@@ -450,7 +453,7 @@ long uspace_mprotect(uint64_t addr, uint64_t len, int prot)
         return -EINVAL;
     if (len == 0)
         return 0;
-    if (addr >= USER_TOP || len > USER_TOP - addr)
+    if (addr >= PROG_TOP || len > PROG_TOP - addr)
         return -ENOMEM;
     uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
     if (!fully_mapped(addr, end))
@@ -489,7 +492,7 @@ long uspace_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, ui
     if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || newlen == 0 ||
         ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
         return -EINVAL;
-    if (oldlen > USER_TOP || newlen > USER_TOP)
+    if (oldlen > PROG_TOP || newlen > PROG_TOP)
         return -ENOMEM;
     oldlen = ALIGN_UP(oldlen, PAGE_SIZE);
     newlen = ALIGN_UP(newlen, PAGE_SIZE);
@@ -503,7 +506,7 @@ long uspace_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, ui
             return old;
         }
         /* Grow in place when the region ends here and the space above is free. */
-        if (old + oldlen == v->end && old + newlen <= USER_TOP && old + newlen > old &&
+        if (old + oldlen == v->end && old + newlen <= PROG_TOP && old + newlen > old &&
             range_free(old + oldlen, old + newlen)) {
             v->end = old + newlen;
             return old;
@@ -514,7 +517,7 @@ long uspace_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, ui
         if (!new_addr)
             return -ENOMEM;
     } else {
-        if ((new_addr & (PAGE_SIZE - 1)) || new_addr >= USER_TOP || newlen > USER_TOP - new_addr)
+        if ((new_addr & (PAGE_SIZE - 1)) || new_addr >= PROG_TOP || newlen > PROG_TOP - new_addr)
             return -EINVAL;
         if (new_addr < old + oldlen && old < new_addr + newlen)
             return -EINVAL; /* overlapping move */
@@ -543,7 +546,7 @@ long uspace_madvise(uint64_t addr, uint64_t len, int advice)
         return -EINVAL;
     if (len == 0)
         return 0;
-    if (addr >= USER_TOP || len > USER_TOP - addr)
+    if (addr >= PROG_TOP || len > PROG_TOP - addr)
         return -EINVAL;
     uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
     if (!fully_mapped(addr, end))

@@ -20,7 +20,7 @@ BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
-PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hello-glibc",
+PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "hello-glibc",
             "fileio-glibc", "signals-glibc", "auxv-pie"]
 
 
@@ -159,6 +159,14 @@ def test_signal_handlers_mask_altstack_sigpipe(initrd, prog):
     assert "signals ok" in r.out, r.out
     assert "program killed: SIGABRT (sent by the program)" in r.out
     assert r.status == qemu_status(134)
+
+
+def test_hostile_arguments_never_crash_the_kernel(initrd):
+    """Bad pointers, descriptors, lengths to most calls, then 30000 random calls."""
+    r = boot(initrd, "/bin/hostile 30000", timeout=120)
+    assert "hostile ok" in r.out, r.out[-2000:]
+    assert "PANIC" not in r.out
+    assert r.status == qemu_status(0)
 
 
 def test_stdin_reads_the_serial_port(initrd):
