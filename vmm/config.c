@@ -301,6 +301,18 @@ out:
     return rc;
 }
 
+/* Firecracker's /entropy body: { "rate_limiter": {...} } (accepted, not applied). */
+static int parse_entropy(struct vm_config *c, const cJSON *o, struct jctx *j)
+{
+    static const char *const keys[] = { "rate_limiter", NULL };
+    int rc;
+    if ((rc = want_object(j, o)) || (rc = check_keys(j, o, keys)) ||
+        (rc = parse_rate_limiter(o, j, "rate_limiter")))
+        return rc;
+    c->rng = true;
+    return 0;
+}
+
 typedef int (*item_parser)(struct vm_config *, const cJSON *, struct jctx *);
 
 static int parse_array(struct vm_config *c, const cJSON *arr, struct jctx *j, item_parser fn)
@@ -347,7 +359,7 @@ int config_parse_json(struct vm_config *c, const char *json, char *err, size_t e
 {
     /* Known Firecracker sections that motevm accepts but does not act on yet. */
     static const char *const later[] = { "metrics", "vsock", "balloon", "mmds-config",
-                                         "entropy", "cpu-config", NULL };
+                                         "cpu-config", NULL };
     const char *end = NULL;
     int rc = 0;
 
@@ -376,6 +388,8 @@ int config_parse_json(struct vm_config *c, const char *json, char *err, size_t e
             rc = parse_array(c, it, &j, parse_net);
         else if (!strcmp(k, "logger"))
             rc = parse_logger(c, it, &j);
+        else if (!strcmp(k, "entropy"))
+            rc = parse_entropy(c, it, &j);
         else {
             const char *const *l = later;
             while (*l && strcmp(*l, k))
@@ -450,6 +464,9 @@ static int check_drives(const struct vm_config *c, char *err, size_t errlen)
         int rc = check_file(what, d->path, false, err, errlen);
         if (rc)
             return rc;
+        if (!d->read_only && access(d->path, W_OK))
+            return errf(err, errlen, "%s %s: %s (a read-only drive needs is_read_only or ,ro)",
+                        what, d->path, strerror(errno));
     }
     return 0;
 }

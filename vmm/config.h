@@ -64,6 +64,8 @@ struct vm_config {
     bool huge_pages;        /* "2M" */
     enum boot_protocol boot;
     bool pit;
+    bool no_acpi;           /* --no-acpi: MP table only (Firecracker has no such setting) */
+    bool rng;               /* virtio-rng: "entropy" in the config file, or --rng */
     struct drive_config drives[DRIVES_MAX];
     unsigned ndrives;
     struct net_config nets[NETS_MAX];

@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vmm/devices/devices.h"
 #include "vmm/kvm/stats.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/kvm/wake.h"
 #include "vmm/log.h"
 
 #define SIG_STOP_REQUEST SIGUSR2
@@ -33,6 +35,31 @@ static void env_stop(void *ctx, int status)
     machine_stop(ctx, status);
 }
 
+static int env_wake_cpu(void *ctx, uint32_t apic_id, uint64_t entry)
+{
+    struct machine *m = ctx;
+    if (apic_id >= m->cfg->vcpus)
+        return -ENOENT;     /* APIC id = vCPU index (cpuid.c, mptable.c, acpi/tables.c) */
+    return vcpu_wake(&m->vcpus[apic_id], entry);
+}
+
+/* A guest write of datamatch (len bytes) at addr signals fd inside KVM, without an exit. */
+static int env_ioeventfd(void *ctx, uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+    struct machine *m = ctx;
+    struct kvm_ioeventfd io = { .datamatch = datamatch, .addr = addr, .len = len, .fd = fd,
+                                .flags = KVM_IOEVENTFD_FLAG_DATAMATCH };
+    return ioctl(m->vm.vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+/* A write to fd injects an edge on GSI irq. */
+static int env_irqfd(void *ctx, unsigned irq, int fd)
+{
+    struct machine *m = ctx;
+    struct kvm_irqfd f = { .fd = (uint32_t)fd, .gsi = irq };
+    return ioctl(m->vm.vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}
+
 static void report_debug(struct machine *m)
 {
     char line[512];
@@ -48,6 +75,13 @@ static void report_debug(struct machine *m)
             log_msg(LOG_DEBUG, "vcpu%u stats: unreadable: %s", i, strerror(-n));
         else
             log_msg(LOG_DEBUG, "vcpu%u stats: %s", i, line);
+    }
+    for (unsigned i = 0; i < m->bus.n; i++) {
+        const struct bus_region *r = &m->bus.regions[i];
+        if (r->ops->report) {
+            r->ops->report(r->dev, line, sizeof(line));
+            log_msg(LOG_DEBUG, "%s: %s", r->name, line);
+        }
     }
     log_msg(LOG_DEBUG, "unhandled accesses: pio reads=%lu writes=%lu, mmio reads=%lu writes=%lu",
             atomic_load(&m->bus.unknown_reads[BUS_PIO]),
@@ -91,9 +125,16 @@ static int build(struct machine *m)
         return EXIT_BAD_INPUT;
     }
     kernel_close(&m->plan->kernel);
-    struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer };
+    struct devices_options dopt;
+    devices_options_init(&dopt, m->cfg);
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
+        return EXIT_HOST_FAILURE;
+    }
+    unsigned max = kvm_vm_max_vcpus(&m->vm);
+    if (m->cfg->vcpus > max) {
+        fprintf(stderr, "motevm: vcpu_count %u: KVM on this host allows at most %u vCPUs\n",
+                m->cfg->vcpus, max);
         return EXIT_HOST_FAILURE;
     }
     for (unsigned i = 0; i < m->cfg->vcpus; i++) {
@@ -117,8 +158,11 @@ int machine_run(const struct vm_config *c, struct boot_plan *p,
     m->plan = p;
     atomic_init(&m->stop_status, -1);
     m->env = (struct dev_env){ .ctx = m, .set_irq = env_set_irq, .stop = env_stop,
+                               .wake_cpu = env_wake_cpu,
                                .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
-                               .start_wall = start[0], .start_cpu = start[1] };
+                               .start_wall = start[0], .start_cpu = start[1],
+                               .mem = &m->vm.mem, .ioeventfd = env_ioeventfd,
+                               .irqfd = env_irqfd };
 
     /* Every thread inherits this mask; only the main thread takes these signals. */
     sigemptyset(&set);
@@ -130,7 +174,13 @@ int machine_run(const struct vm_config *c, struct boot_plan *p,
 
     if ((status = build(m)) != EXIT_OK)
         return status;
-    for (unsigned i = 0; i < c->vcpus; i++) {
+    if ((status = vcpu_signals_init())) {
+        fprintf(stderr, "motevm: vCPU kick signal: %s\n", strerror(-status));
+        return EXIT_HOST_FAILURE;
+    }
+    /* APs first (they wait for SIPI or the mailbox): every thread exists, and its pthread_t
+     * is known, before the BSP can run guest code that wakes one. */
+    for (unsigned i = c->vcpus; i-- > 0;) {
         int rc = vcpu_start(&m->vcpus[i]);
         if (rc) {
             fprintf(stderr, "motevm: vcpu%u: cannot start thread: %s\n", i, strerror(-rc));

@@ -30,6 +30,12 @@ struct vcpu {
     struct kvm_run *run;
     pthread_t thread;
     struct machine *m;
+    /* ACPI Multiprocessor Wakeup (kvm/wake.c) */
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake_done;
+    atomic_int wake_state;      /* enum vcpu_wake_state */
+    uint64_t wake_entry;        /* WakeupVector of the pending request */
+    int wake_rc;                /* its result */
 };
 
 struct machine {

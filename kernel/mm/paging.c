@@ -146,10 +146,12 @@ void paging_init(const struct boot_info *bi)
     /* The guard page under the boot stack stays unmapped. */
     kpt_kernel[0][((uintptr_t)boot_stack_guard - KERNEL_VMA) >> PAGE_SHIFT] = 0;
 
-    /* The vmalloc area's PDPT exists from boot, so every root copies the same kernel half. */
-    uint64_t *vm = walk(VMALLOC_START, 2, true, 0);
-    if (!vm)
-        panic("paging: out of memory for the vmalloc area");
+    /* Every kernel-half PML4 entry exists from boot (the PDPTs of ioremap, vmalloc and the
+     * thread stacks made now), so the program's roots, which copy the kernel half once
+     * (pg_new_root), see every later kernel mapping. */
+    if (!walk(IOREMAP_BASE, 2, true, 0) || !walk(VMALLOC_START, 2, true, 0) ||
+        !walk(KSTACK_AREA, 2, true, 0))
+        panic("paging: out of memory for the kernel's PDPTs");
 
     write_cr3(virt_to_phys(kpml4));
 }
@@ -233,4 +235,51 @@ void pg_free_user(paddr_t root)
 void pg_flush(void)
 {
     write_cr3(virt_to_phys(pml4));
+}
+
+void paging_load(void)
+{
+    write_cr3(virt_to_phys(kpml4));
+}
+
+void *ioremap(paddr_t pa, size_t len)
+{
+    static uint64_t next = IOREMAP_BASE;
+    paddr_t start = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + len, PAGE_SIZE);
+    if (next + (end - start) > IOREMAP_BASE + IOREMAP_SIZE)
+        return NULL;
+    uint64_t va = next;
+    for (paddr_t p = start; p < end; p += PAGE_SIZE)
+        if (pg_map(va + (p - start), p, PTE_W | PTE_NX | PTE_PCD | PTE_PWT | PTE_G))
+            return NULL;
+    next += end - start;
+    return (void *)(va + (pa - start));
+}
+
+/* Stack slots are handed out in order and recycled through a free list of slot addresses. */
+static uint64_t kstack_next = KSTACK_AREA;
+static uint64_t kstack_free_list[64];
+static unsigned kstack_nfree;
+
+void *kstack_alloc(void)
+{
+    uint64_t stack;
+    if (kstack_nfree) {
+        stack = kstack_free_list[--kstack_nfree];
+    } else {
+        stack = kstack_next + KSTACK_SLOT - KSTACK_SIZE;
+        for (uint64_t va = stack; va < stack + KSTACK_SIZE; va += PAGE_SIZE) {
+            paddr_t pa = page_alloc_dirty();
+            if (!pa || pg_map(va, pa, PTE_W | PTE_NX | PTE_G))
+                return NULL;
+        }
+        kstack_next += KSTACK_SLOT;
+    }
+    return (void *)stack;
+}
+
+void kstack_free(void *stack)
+{
+    if (kstack_nfree < sizeof(kstack_free_list) / sizeof(kstack_free_list[0]))
+        kstack_free_list[kstack_nfree++] = (uint64_t)stack;
 }

@@ -18,3 +18,9 @@ UNIT_SRCS_kernel_inflate := tests/unit/kernel_inflate.c kernel/lib/inflate.c
 # The file tree: path resolution, names, links, file data (allocators replaced by malloc).
 UNIT_TESTS += kernel_vfs
 UNIT_SRCS_kernel_vfs := tests/unit/kernel_vfs.c kernel/fs/vfs.c kernel/fs/ramfs.c
+
+# Firmware tables: the kernel's ACPI and MP table parsers (motevm's MP table writer feeds one).
+UNIT_TESTS += kernel_platform
+UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c \
+	kernel/drivers/mptable.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
+	vmm/boot/mptable.c common/mptable.c
