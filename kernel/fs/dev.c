@@ -41,7 +41,7 @@ static long console_read(struct file *f, void *buf, size_t len, uint64_t *pos)
                 return n;
             if (f->flags & O_NONBLOCK)
                 return -EAGAIN;
-            __asm__ volatile("pause");
+            wait_step(UINT64_MAX); /* polled every millisecond; the CPU halts in between */
             continue;
         }
         if (c == CTRL_D && n == 0)

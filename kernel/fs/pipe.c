@@ -1,11 +1,13 @@
 /* Pipes. Without the scheduler only one process runs at a time, so a writer never waits for its
  * reader: the buffer grows instead (a pipeline's first command fills it, the next one drains
- * it). A read of an empty pipe whose writers are all still open could only block forever; it
- * says so on the console and returns end of file. */
+ * it). A read of an empty pipe whose writers are all still open waits while the program has other
+ * threads (one of them may write); with none it could only block forever: it says so on the
+ * console and returns end of file. */
 #include <errno.h>
 
 #include "fs/vfs.h"
 #include "fs/pipe.h"
+#include "linux/process.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
 #include "mote/string.h"
@@ -23,13 +25,16 @@ struct pipe {
 static long pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
     struct pipe *p = f->priv;
-    if (p->len == 0) {
+    while (p->len == 0) {
         if (p->writers == 0 || len == 0)
             return 0;
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
-        pr_warn("mote: read of an empty pipe would block forever (no other thread); EOF\n");
-        return 0;
+        if (process_current()->nthreads <= 1) {
+            pr_warn("mote: read of an empty pipe would block forever (no other thread); EOF\n");
+            return 0;
+        }
+        wait_step(UINT64_MAX); /* another thread of the program may write */
     }
     size_t n = MIN(len, p->len), first = MIN(n, p->cap - p->head);
     memcpy(buf, p->buf + p->head, first);

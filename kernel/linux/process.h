@@ -1,5 +1,8 @@
 /* The process: what the threads of one program share (address space, open files, cwd, signal
- * actions), and the process tree that fork builds. Without the scheduler a forked child runs to
+ * actions), and the process tree that fork builds. Each thread that runs the program is a
+ * scheduler thread (mote/sched.h) whose proc pointer is a struct uthread; all of them run on
+ * CPU 0, and the kernel runs with interrupts off, so the Linux layer's data needs no locks: a
+ * thread leaves the CPU only from user mode (the timer) or where it blocks on purpose. Without the scheduler a forked child runs to
  * its end while its parent waits, suspended in fork() (its registers and FPU state saved here);
  * the parent then returns from fork with the child's pid and finds it a zombie for wait4. That is
  * what a shell does with a foreground command, and pipelines work as long as a pipe's writer has
@@ -38,6 +41,7 @@ struct process {
     char exe[EXE_MAX];
     char comm[16];
     bool vforked; /* shares its parent's mm until it execs */
+    int nthreads; /* threads running the program (1 unless it made some) */
     /* While suspended in fork: */
     struct trap_frame saved;
     uint64_t saved_fs;
@@ -48,6 +52,16 @@ struct process {
     int nzombies;
 };
 
+/* One thread of a program (sched.h's thread->proc). */
+struct uthread {
+    struct process *proc; /* changes while a fork child runs on this thread */
+    int tid;
+    uint64_t clear_tid;        /* CLONE_CHILD_CLEARTID / set_tid_address */
+    struct trap_frame *frame;  /* the system call being served */
+    struct trap_frame start;   /* a new thread's first user registers */
+};
+
+struct uthread *uthread_current(void);
 struct process *process_current(void);
 /* The first process: pid 1, fds 0-2 on /dev/console, cwd /. */
 int process_init(const char *exe);
@@ -80,6 +94,17 @@ long signal_self(int sig, long ret);
 extern bool syscall_trace;
 
 /* The frame of the system call being served (set by syscall_dispatch). */
-extern struct trap_frame *syscall_frame;
+#define syscall_frame (uthread_current()->frame)
+
+/* A thread (clone with CLONE_THREAD): runs on CPU 0 from the caller's registers with RSP = stack
+ * and RAX = 0; returns its tid. */
+long thread_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
+/* exit(2) of one thread: the last one ends the process. */
+__noreturn void thread_exit_user(int status);
+/* futex wake of up to n waiters on uaddr (linux/sys_proc.c); returns how many. */
+long futex_wake(uint64_t uaddr, int n);
+/* Sleeps a little (1 ms or until the deadline) so other threads and console input can move;
+ * returns false once the deadline (UINT64_MAX: never) has passed. */
+bool wait_step(uint64_t deadline);
 
 #endif

@@ -1,7 +1,7 @@
 /* Waiting for files: poll, ppoll, select, pselect6, epoll (level-triggered; EPOLLET and
  * EPOLLONESHOT honoured as far as one process can tell), eventfd. Readiness is asked of each
- * file (file_ops.poll); with nothing ready the call spins on the TSC until a deadline or console
- * input, since only those can change while the only process waits. */
+ * file (file_ops.poll); with nothing ready the caller sleeps a millisecond at a time (other
+ * threads run, the CPU halts) and asks again, until something is ready or the deadline passes. */
 #include <errno.h>
 
 #include "fs/vfs.h"
@@ -57,7 +57,7 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
             pr_warn("mote: poll with no timeout: only console input can end it\n");
             warned = true;
         }
-        __asm__ volatile("pause");
+        wait_step(deadline);
     }
 }
 
@@ -131,7 +131,7 @@ static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, uint
                     return -EFAULT;
             return count;
         }
-        __asm__ volatile("pause");
+        wait_step(deadline);
     }
 }
 
@@ -179,10 +179,14 @@ static long efd_read(struct file *f, void *buf, size_t len, uint64_t *pos)
     struct eventfd *e = f->priv;
     if (len < 8)
         return -EINVAL;
-    if (e->count == 0) {
-        if (!(f->flags & O_NONBLOCK))
+    while (e->count == 0) {
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        if (process_current()->nthreads <= 1) {
             pr_warn("mote: eventfd read would block forever (no other thread); EAGAIN\n");
-        return -EAGAIN;
+            return -EAGAIN;
+        }
+        wait_step(UINT64_MAX);
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -426,7 +430,7 @@ long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t time
         }
         if (n || time_passed(deadline) || deadline == 0)
             return n;
-        __asm__ volatile("pause");
+        wait_step(deadline);
     }
 }
 

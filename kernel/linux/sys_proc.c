@@ -10,6 +10,8 @@
 #include "mote/mm.h"
 #include "mote/printk.h"
 #include "mote/random.h"
+#include "mote/sched.h"
+#include "mote/spinlock.h"
 #include "mote/string.h"
 #include "mote/trap.h"
 #include "mote/uspace.h"
@@ -29,7 +31,7 @@ long sys_getpid(void)
 
 long sys_gettid(void)
 {
-    return process_current()->pid;
+    return uthread_current()->tid;
 }
 
 long sys_getppid(void)
@@ -86,8 +88,8 @@ long sys_setsid(void)
 
 long sys_set_tid_address(uint64_t tidptr)
 {
-    process_current()->clear_tid = tidptr;
-    return process_current()->pid;
+    uthread_current()->clear_tid = tidptr;
+    return uthread_current()->tid;
 }
 
 long sys_set_robust_list(uint64_t head, uint64_t len)
@@ -287,41 +289,136 @@ long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
     return len;
 }
 
-/* ---- futex: one thread, so nobody else can wake a waiter ---- */
+/* ---- futex (futex(2)): waiters in one list, keyed by address; threads of one program only ---- */
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_CMD_MASK 0x7f
+
+struct futex_waiter {
+    uint64_t uaddr;
+    struct thread *t;
+    struct wait_queue wq;
+    bool woken;
+    struct futex_waiter *next;
+};
+
+static spinlock_t futex_lock = SPINLOCK_INIT;
+static struct futex_waiter *waiters;
+
+static void unlink_waiter(struct futex_waiter *w)
+{
+    for (struct futex_waiter **pp = &waiters; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            return;
+        }
+}
+
+/* Wakes up to n waiters on uaddr; moves up to m more to uaddr2 when requeue. Lock held. */
+static long wake_locked(uint64_t uaddr, long n, uint64_t uaddr2, long m, bool requeue)
+{
+    long woken = 0, moved = 0;
+    for (struct futex_waiter **pp = &waiters; *pp;) {
+        struct futex_waiter *w = *pp;
+        if (w->uaddr != uaddr) {
+            pp = &w->next;
+            continue;
+        }
+        if (woken < n) {
+            *pp = w->next;
+            w->woken = true;
+            wake_one(&w->wq);
+            woken++;
+            continue;
+        }
+        if (requeue && moved < m) {
+            w->uaddr = uaddr2;
+            moved++;
+        }
+        pp = &w->next;
+    }
+    return woken + (requeue ? moved : 0);
+}
+
+long futex_wake(uint64_t uaddr, int n)
+{
+    uint64_t flags = spin_lock(&futex_lock);
+    long r = wake_locked(uaddr, n, 0, 0, false);
+    spin_unlock(&futex_lock, flags);
+    return r;
+}
+
+struct timespec_k {
+    int64_t sec, nsec;
+};
 
 long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint64_t uaddr2,
                uint64_t val3)
 {
-    uint32_t cur;
-    switch (op & FUTEX_CMD_MASK) {
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-        if (uaddr & 3)
-            return -EINVAL;
-        return 0;
-    case FUTEX_WAIT:
-    case FUTEX_WAIT_BITSET:
-        if (uaddr & 3)
-            return -EINVAL;
+    int cmd = op & FUTEX_CMD_MASK;
+    if (uaddr & 3)
+        return -EINVAL;
+    if (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET)
+        return futex_wake(uaddr, (int)val <= 0 ? 0 : (int)val);
+    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE) {
+        uint32_t cur;
         if (copy_from_user(&cur, uaddr, sizeof(cur)))
             return -EFAULT;
-        if (cur != (uint32_t)val)
+        if (cmd == FUTEX_CMP_REQUEUE && cur != (uint32_t)val3)
             return -EAGAIN;
-        if (timeout) {
-            uint64_t req = sys_nanosleep(timeout, 0);
-            return req ? (long)req : -ETIMEDOUT;
-        }
+        uint64_t flags = spin_lock(&futex_lock);
+        long r = wake_locked(uaddr, (int)val, uaddr2, (long)(int)timeout, true);
+        spin_unlock(&futex_lock, flags);
+        return r;
+    }
+    if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS;
+    if (cmd == FUTEX_WAIT_BITSET && (uint32_t)val3 == 0)
+        return -EINVAL;
+    uint64_t deadline = 0; /* TSC; 0 = none */
+    if (timeout) {
+        struct timespec_k t;
+        if (copy_from_user(&t, timeout, sizeof(t)))
+            return -EFAULT;
+        if (t.sec < 0 || t.nsec < 0 || t.nsec >= 1000000000)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)MIN(t.sec, 1ll << 32) * 1000000000ull + t.nsec;
+        deadline = cmd == FUTEX_WAIT ? rdtsc() + ns_to_tsc(ns)
+                                     : time_tsc_of_clock_ns((op & FUTEX_CLOCK_REALTIME) != 0, ns);
+        if (!deadline)
+            deadline = 1;
+    }
+    struct futex_waiter w = {uaddr, current(), WAIT_QUEUE_INIT, false, NULL};
+    uint64_t flags = spin_lock(&futex_lock);
+    uint32_t cur;
+    if (copy_from_user(&cur, uaddr, sizeof(cur))) {
+        spin_unlock(&futex_lock, flags);
+        return -EFAULT;
+    }
+    if (cur != (uint32_t)val) {
+        spin_unlock(&futex_lock, flags);
+        return -EAGAIN;
+    }
+    if (process_current()->nthreads <= 1 && !deadline) {
+        spin_unlock(&futex_lock, flags);
         pr_warn("mote: futex wait with no other thread to wake it (EINTR)\n");
         return -EINTR;
-    default:
-        return -ENOSYS;
     }
+    w.next = waiters;
+    waiters = &w;
+    int rc = wait_on(&w.wq, &futex_lock, flags, deadline);
+    if (w.woken)
+        return 0;
+    flags = spin_lock(&futex_lock);
+    unlink_waiter(&w);
+    spin_unlock(&futex_lock, flags);
+    return rc == -ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
 /* ---- fork, exec, exit, wait ---- */
@@ -352,7 +449,7 @@ long sys_vfork(void)
 
 long sys_exit(uint64_t status)
 {
-    process_exit((status & 0xff) << 8);
+    thread_exit_user((status & 0xff) << 8);
 }
 
 long sys_exit_group(uint64_t status)
@@ -437,7 +534,7 @@ long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
     /* The new program starts as the first did: clean registers, no TLS, default handlers. */
     fd_close_on_exec();
     struct process *p = process_current();
-    p->clear_tid = 0; /* it pointed into the old image */
+    uthread_current()->clear_tid = 0; /* it pointed into the old image */
     for (int s = 1; s <= NSIG; s++)
         if (p->sig[s].handler > 1)
             p->sig[s].handler = 0;

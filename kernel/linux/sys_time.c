@@ -1,12 +1,13 @@
 /* Time system calls from the TSC (arch_tsc_khz). CLOCK_MONOTONIC counts from boot;
  * CLOCK_REALTIME adds the wall-clock time the CMOS RTC gave at the first question (0, the epoch,
- * on machines without one, such as Firecracker's). Sleeping waits on the TSC with `pause` until
- * the scheduler and timers exist. */
+ * on machines without one, such as Firecracker's). Sleeping is the scheduler's (the CPU halts
+ * while nothing else runs). */
 #include <errno.h>
 
 #include "fs/vfs.h"
 #include "linux/syscalls.h"
 #include "mote/bootchart.h"
+#include "mote/sched.h"
 #include "mote/uspace.h"
 #include "mote/x86.h"
 
@@ -150,10 +151,17 @@ long sys_time(uint64_t t)
     return s;
 }
 
+uint64_t time_tsc_of_clock_ns(bool realtime, uint64_t ns)
+{
+    uint64_t now = realtime ? real_ns() : mono_ns();
+    uint64_t t = rdtsc();
+    return ns <= now ? t : t + ns_to_tsc(ns - now);
+}
+
+/* Sleeps in the scheduler (the CPU halts, other threads run) until the clock reaches the time. */
 static void wait_until(uint64_t clk_ns_deadline, bool realtime)
 {
-    while ((realtime ? real_ns() : mono_ns()) < clk_ns_deadline)
-        __asm__ volatile("pause");
+    thread_sleep_until(time_tsc_of_clock_ns(realtime, clk_ns_deadline));
 }
 
 long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
@@ -185,7 +193,7 @@ long sys_nanosleep(uint64_t req, uint64_t rem)
     return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
 }
 
-/* For poll/select/epoll timeouts (milliseconds; < 0 is forever). */
+/* For poll/select/epoll timeouts (milliseconds; < 0 is forever), in mono_ns time. */
 uint64_t time_deadline_ms(long ms)
 {
     return ms < 0 ? UINT64_MAX : mono_ns() + (uint64_t)ms * 1000000;

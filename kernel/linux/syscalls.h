@@ -265,5 +265,7 @@ long sys_faccessat2(uint64_t dirfd, uint64_t path, uint64_t mode, uint64_t flags
 /* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
 uint64_t time_deadline_ms(long ms);
 bool time_passed(uint64_t deadline);
+/* The TSC value at which CLOCK_MONOTONIC (or CLOCK_REALTIME) reads ns. */
+uint64_t time_tsc_of_clock_ns(bool realtime, uint64_t ns);
 
 #endif

@@ -20,8 +20,8 @@ BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
-PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "hello-glibc",
-            "fileio-glibc", "signals-glibc", "auxv-pie"]
+PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "threads",
+            "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc", "auxv-pie"]
 
 
 def need_busybox():
@@ -159,6 +159,15 @@ def test_signal_handlers_mask_altstack_sigpipe(initrd, prog):
     assert "signals ok" in r.out, r.out
     assert "program killed: SIGABRT (sent by the program)" in r.out
     assert r.status == qemu_status(134)
+
+
+@pytest.mark.parametrize("prog", ["threads", "threads-glibc"])
+@pytest.mark.parametrize("smp", [1, 2])
+def test_pthreads_mutex_condvar_join(initrd, prog, smp):
+    """4 threads, a mutex, a condition variable, TLS, join, a timed wait (futex with timeouts)."""
+    r = qemu_boot("microvm", f"/bin/{prog}", smp=smp, extra=["-initrd", str(initrd)])
+    assert "threads ok" in r.out, r.out
+    assert r.status == qemu_status(0)
 
 
 def test_hostile_arguments_never_crash_the_kernel(initrd):
@@ -344,6 +353,12 @@ def test_busybox_through_the_linux_entry(tmp_path, initrd):
     r = linux_boot(tmp_path, 'reboot=k panic=1 /bin/busybox sh -c "echo $((6*7)); '
                              'cat /etc/hostname"', initrd)
     assert "42\n" + HOSTNAME in r.out
+    assert r.status == qemu_status(0)
+
+
+def test_threads_through_the_linux_entry(tmp_path, initrd):
+    r = linux_boot(tmp_path, "/bin/threads-glibc", initrd)
+    assert "threads ok" in r.out
     assert r.status == qemu_status(0)
 
 
