@@ -2,8 +2,9 @@
  * actions), and the process tree that fork builds. Each thread that runs the program is a
  * scheduler thread (mote/sched.h) whose proc pointer is a struct uthread; all of them run on
  * CPU 0, and the kernel runs with interrupts off, so the Linux layer's data needs no locks: a
- * thread leaves the CPU only from user mode (the timer) or where it blocks on purpose. Without the scheduler a forked child runs to
- * its end while its parent waits, suspended in fork() (its registers and FPU state saved here);
+ * thread leaves the CPU only from user mode (the timer) or where it blocks on purpose.
+ * A forked child runs on its parent's thread, to its end, while the parent waits suspended in
+ * fork() (its registers and FPU state saved here);
  * the parent then returns from fork with the child's pid and finds it a zombie for wait4. That is
  * what a shell does with a foreground command, and pipelines work as long as a pipe's writer has
  * finished before its reader starts (pipes grow instead of blocking the only runnable process). */

@@ -497,6 +497,10 @@ static long copy_strings(uint64_t uv, char *block, size_t *used, const char **ou
 
 long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 {
+    if (process_current()->nthreads > 1) {
+        pr_warn("mote: execve in a process with threads is not supported (EAGAIN)\n");
+        return -EAGAIN;
+    }
     char *block = kmalloc(ARG_MAX + PATH_MAX);
     const char **argv = kmalloc(2 * (ARGV_MAX + 1) * sizeof(char *));
     long rc = -ENOMEM;
