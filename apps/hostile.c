@@ -28,13 +28,50 @@ static int failures;
 #define SYSCALL_PAGE 0x00007ffffffff000ul
 
 static const long skip[] = {
-    SYS_poll, SYS_select, SYS_pause, SYS_nanosleep, SYS_clone, SYS_fork, SYS_vfork, SYS_execve,
-    SYS_exit, SYS_kill, SYS_tkill, SYS_tgkill, SYS_futex, SYS_clock_nanosleep, SYS_exit_group,
-    SYS_epoll_wait, SYS_epoll_pwait, SYS_pselect6, SYS_ppoll, SYS_rt_sigreturn, SYS_rt_sigaction,
-    SYS_mmap, SYS_mprotect, SYS_munmap, SYS_brk, SYS_mremap, SYS_madvise, SYS_dup2, SYS_dup3,
-    SYS_close, SYS_arch_prctl, SYS_rt_sigprocmask, SYS_sigaltstack, SYS_read, SYS_readv,
-    SYS_wait4, SYS_execveat, SYS_clone3, SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_epoll_pwait2,
-    SYS_shmat, SYS_set_tid_address, SYS_sendfile, /* reading fd 1 waits for console input */
+    SYS_poll,
+    SYS_select,
+    SYS_pause,
+    SYS_nanosleep,
+    SYS_clone,
+    SYS_fork,
+    SYS_vfork,
+    SYS_execve,
+    SYS_exit,
+    SYS_kill,
+    SYS_tkill,
+    SYS_tgkill,
+    SYS_futex,
+    SYS_clock_nanosleep,
+    SYS_exit_group,
+    SYS_epoll_wait,
+    SYS_epoll_pwait,
+    SYS_pselect6,
+    SYS_ppoll,
+    SYS_rt_sigreturn,
+    SYS_rt_sigaction,
+    SYS_mmap,
+    SYS_mprotect,
+    SYS_munmap,
+    SYS_brk,
+    SYS_mremap,
+    SYS_madvise,
+    SYS_dup2,
+    SYS_dup3,
+    SYS_close,
+    SYS_arch_prctl,
+    SYS_rt_sigprocmask,
+    SYS_sigaltstack,
+    SYS_read,
+    SYS_readv,
+    SYS_wait4,
+    SYS_execveat,
+    SYS_clone3,
+    SYS_rt_sigsuspend,
+    SYS_rt_sigtimedwait,
+    SYS_epoll_pwait2,
+    SYS_shmat,
+    SYS_set_tid_address,
+    SYS_sendfile, /* reading fd 1 waits for console input */
 };
 
 static uint64_t rnd(void)
@@ -67,7 +104,8 @@ int main(int argc, char **argv)
     MUST_FAIL(syscall(SYS_execve, "/dev/null", NULL, NULL));
     MUST_FAIL(syscall(SYS_munmap, SYSCALL_PAGE, 4096));
     MUST_FAIL(syscall(SYS_mprotect, SYSCALL_PAGE, 4096, PROT_READ | PROT_WRITE));
-    MUST_FAIL(syscall(SYS_mmap, SYSCALL_PAGE, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+    MUST_FAIL(syscall(SYS_mmap, SYSCALL_PAGE, 4096, PROT_READ,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
     MUST_FAIL(syscall(SYS_mmap, 0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     MUST_FAIL(syscall(SYS_mmap, 0, 1ul << 62, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     MUST_FAIL(syscall(SYS_mremap, 0x1000, 4096, 8192, 0));
@@ -93,9 +131,26 @@ int main(int argc, char **argv)
 
     /* Random calls with random, mostly bad, arguments. */
     char *mem = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    const uint64_t vals[] = {0, 1, 2, 3, -1ul, 0x10, 4096, 1ul << 31, 1ul << 40, KERNEL_ADDR,
-                             SYSCALL_PAGE, (uint64_t)ro, (uint64_t)mem, (uint64_t)mem + 65000,
-                             0x7fffffffffff, 0xdeadbeef, 255, 1024, (uint64_t)fd, 100};
+    const uint64_t vals[] = {0,
+                             1,
+                             2,
+                             3,
+                             -1ul,
+                             0x10,
+                             4096,
+                             1ul << 31,
+                             1ul << 40,
+                             KERNEL_ADDR,
+                             SYSCALL_PAGE,
+                             (uint64_t)ro,
+                             (uint64_t)mem,
+                             (uint64_t)mem + 65000,
+                             0x7fffffffffff,
+                             0xdeadbeef,
+                             255,
+                             1024,
+                             (uint64_t)fd,
+                             100};
     int n = argc > 1 ? atoi(argv[1]) : 20000;
     for (int i = 0; i < n; i++) {
         long nr = rnd() % 460;

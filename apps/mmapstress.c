@@ -33,7 +33,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < N; i++) {
             seed = seed * 1103515245 + 12345;
             sizes[i] = (1 + seed % 16) * pg;
-            maps[i] = mmap(NULL, sizes[i], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            maps[i] =
+                mmap(NULL, sizes[i], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             CHECK(maps[i] != MAP_FAILED);
             CHECK(maps[i][0] == 0 && maps[i][sizes[i] - 1] == 0);
             memset(maps[i], i & 0xff, sizes[i]);

@@ -53,6 +53,7 @@ KERNEL_SRCS += kernel/linux/sys_mem.c
 KERNEL_SRCS += kernel/linux/sys_time.c
 KERNEL_SRCS += kernel/linux/sys_file.c
 KERNEL_SRCS += kernel/linux/sys_path.c
+KERNEL_SRCS += kernel/linux/sys_stat.c
 KERNEL_SRCS += kernel/linux/sys_poll.c
 KERNEL_SRCS += kernel/lib/inflate.c
 KERNEL_SRCS += kernel/lib/random.c

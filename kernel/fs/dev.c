@@ -76,10 +76,8 @@ static long console_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
     return -ENOTTY; /* not a terminal: see the file comment */
 }
 
-const struct file_ops console_ops = {.read = console_read,
-                                     .write = console_write_op,
-                                     .poll = console_poll,
-                                     .ioctl = console_ioctl};
+const struct file_ops console_ops = {
+    .read = console_read, .write = console_write_op, .poll = console_poll, .ioctl = console_ioctl};
 
 static long null_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
@@ -113,12 +111,12 @@ static long notty(struct file *f, unsigned long cmd, uint64_t arg)
     return -ENOTTY;
 }
 
-static const struct file_ops null_ops = {.read = null_read, .write = sink_write,
-                                         .poll = always_ready, .ioctl = notty};
-static const struct file_ops zero_ops = {.read = zero_read, .write = sink_write,
-                                         .poll = always_ready, .ioctl = notty};
-static const struct file_ops random_ops = {.read = random_read, .write = sink_write,
-                                           .poll = always_ready, .ioctl = notty};
+static const struct file_ops null_ops = {
+    .read = null_read, .write = sink_write, .poll = always_ready, .ioctl = notty};
+static const struct file_ops zero_ops = {
+    .read = zero_read, .write = sink_write, .poll = always_ready, .ioctl = notty};
+static const struct file_ops random_ops = {
+    .read = random_read, .write = sink_write, .poll = always_ready, .ioctl = notty};
 
 static long gen_meminfo(char *buf, size_t cap)
 {
@@ -149,14 +147,14 @@ static long gen_cpuinfo(char *buf, size_t cap)
     }
     cpuid(1, 0, &a, &b, &c, &d);
     uint64_t khz = arch_tsc_khz();
-    return snprintf(buf, cap,
-                    "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
-                    "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n"
-                    "physical id\t: 0\ncore id\t\t: 0\ncpu cores\t: 1\n"
-                    "flags\t\t: fpu tsc msr pae cx8 apic cmov pat clflush mmx fxsr sse sse2 syscall "
-                    "nx lm\n\n",
-                    vendor, (a >> 8) & 0xf, (a >> 4) & 0xf, model, a & 0xf, khz / 1000,
-                    khz % 1000);
+    return snprintf(
+        buf, cap,
+        "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+        "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n"
+        "physical id\t: 0\ncore id\t\t: 0\ncpu cores\t: 1\n"
+        "flags\t\t: fpu tsc msr pae cx8 apic cmov pat clflush mmx fxsr sse sse2 syscall "
+        "nx lm\n\n",
+        vendor, (a >> 8) & 0xf, (a >> 4) & 0xf, model, a & 0xf, khz / 1000, khz % 1000);
 }
 
 static const char *self_exe(void)

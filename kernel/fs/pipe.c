@@ -5,8 +5,8 @@
  * console and returns end of file. */
 #include <errno.h>
 
-#include "fs/vfs.h"
 #include "fs/pipe.h"
+#include "fs/vfs.h"
 #include "linux/process.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
@@ -127,10 +127,12 @@ static void pipe_release_write(struct file *f)
     release(p);
 }
 
-static const struct file_ops read_ops = {.read = pipe_read, .poll = pipe_poll_read,
-                                         .ioctl = pipe_ioctl, .release = pipe_release_read};
-static const struct file_ops write_ops = {.write = pipe_write, .poll = pipe_poll_write,
-                                          .ioctl = pipe_ioctl, .release = pipe_release_write};
+static const struct file_ops read_ops = {
+    .read = pipe_read, .poll = pipe_poll_read, .ioctl = pipe_ioctl, .release = pipe_release_read};
+static const struct file_ops write_ops = {.write = pipe_write,
+                                          .poll = pipe_poll_write,
+                                          .ioctl = pipe_ioctl,
+                                          .release = pipe_release_write};
 
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {

@@ -13,9 +13,9 @@
 #include "mote/layout.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/random.h"
 #include "mote/string.h"
 #include "mote/uspace.h"
-#include "mote/random.h"
 #include "mote/x86.h"
 
 #define PIE_BASE 0x555555554000ull /* where Linux puts a static-PIE program without ASLR */
@@ -36,8 +36,8 @@ static void poke(uint64_t va, const uint8_t *src, size_t len)
     memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)), src, len);
 }
 
-static int load_segment(struct inode *ino, const uint8_t *data, const elf64_phdr *p,
-                        uint64_t bias, uint64_t *mapped_end)
+static int load_segment(struct inode *ino, const uint8_t *data, const elf64_phdr *p, uint64_t bias,
+                        uint64_t *mapped_end)
 {
     uint64_t va = p->p_vaddr + bias;
     uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + p->p_memsz, PAGE_SIZE);
@@ -118,13 +118,19 @@ static int build_stack(const struct elf_image *img, uint64_t bias, int argc,
     uint32_t a, b, c, hwcap;
     cpuid(1, 0, &a, &b, &c, &hwcap);
     const uint64_t auxv[] = {
-        AT_PHDR,  phdr,           AT_PHENT, sizeof(elf64_phdr),
-        AT_PHNUM, img->phnum,     AT_PAGESZ, PAGE_SIZE,
-        AT_BASE,  0,              AT_FLAGS, 0,
-        AT_ENTRY, img->eh->e_entry + bias,
-        AT_UID,   0,              AT_EUID,  0,
-        AT_GID,   0,              AT_EGID,  0,
-        AT_SECURE, 0,             AT_HWCAP, hwcap,
+        AT_PHDR,   phdr,
+        AT_PHENT,  sizeof(elf64_phdr),
+        AT_PHNUM,  img->phnum,
+        AT_PAGESZ, PAGE_SIZE,
+        AT_BASE,   0,
+        AT_FLAGS,  0,
+        AT_ENTRY,  img->eh->e_entry + bias,
+        AT_UID,    0,
+        AT_EUID,   0,
+        AT_GID,    0,
+        AT_EGID,   0,
+        AT_SECURE, 0,
+        AT_HWCAP,  hwcap,
         AT_CLKTCK, 100,
     };
     uint8_t random[16];
@@ -152,14 +158,14 @@ static int build_stack(const struct elf_image *img, uint64_t bias, int argc,
     return 0;
 }
 
-#define EXEC_FAIL(msg, ...)                                                                       \
+#define EXEC_FAIL(msg, ...)                                                                        \
     do {                                                                                           \
         if (report)                                                                                \
-            pr_err("exec: %s: " msg "\n", path, ##__VA_ARGS__);                                   \
+            pr_err("exec: %s: " msg "\n", path, ##__VA_ARGS__);                                    \
     } while (0)
 
-static int load_image(struct inode *ino, const struct elf_image *img, const uint8_t *data,
-                      int argc, const char *const argv[], int envc, const char *const envp[],
+static int load_image(struct inode *ino, const struct elf_image *img, const uint8_t *data, int argc,
+                      const char *const argv[], int envc, const char *const envp[],
                       const char *path, struct exec_result *out)
 {
     uint64_t bias = img->eh->e_type == ET_DYN ? PIE_BASE : 0;
@@ -180,8 +186,8 @@ static int load_image(struct inode *ino, const struct elf_image *img, const uint
     }
     uspace_brk_init(top);
     /* The system-call entry page, executable by the program (see traps.S). */
-    int rc = uspace_map_page(SYSCALL_PAGE, virt_to_phys(__syscall_page), VMA_READ | VMA_EXEC,
-                             false);
+    int rc =
+        uspace_map_page(SYSCALL_PAGE, virt_to_phys(__syscall_page), VMA_READ | VMA_EXEC, false);
     if (rc == 0)
         rc = build_stack(img, bias, argc, argv, envc, envp, path, stack_prot, &out->sp);
     out->entry = img->eh->e_entry + bias;
@@ -195,7 +201,8 @@ int exec_program(const char *path, int argc, const char *const argv[], int envc,
     struct inode *ino;
     int rc = vfs_lookup(proc->cwd, path, LOOKUP_FOLLOW, &ino);
     if (rc) {
-        EXEC_FAIL("%s", rc == -ENOENT ? "no such file in the bootfs or the initrd" : "cannot resolve the path");
+        EXEC_FAIL("%s", rc == -ENOENT ? "no such file in the bootfs or the initrd"
+                                      : "cannot resolve the path");
         return rc;
     }
     if (S_ISDIR(ino->mode)) {

@@ -57,9 +57,9 @@ struct process {
 struct uthread {
     struct process *proc; /* changes while a fork child runs on this thread */
     int tid;
-    uint64_t clear_tid;        /* CLONE_CHILD_CLEARTID / set_tid_address */
-    struct trap_frame *frame;  /* the system call being served */
-    struct trap_frame start;   /* a new thread's first user registers */
+    uint64_t clear_tid;       /* CLONE_CHILD_CLEARTID / set_tid_address */
+    struct trap_frame *frame; /* the system call being served */
+    struct trap_frame start;  /* a new thread's first user registers */
 };
 
 struct uthread *uthread_current(void);

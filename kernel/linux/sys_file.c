@@ -33,8 +33,6 @@ struct iovec {
     uint64_t base, len;
 };
 
-
-
 static bool readable(const struct file *f)
 {
     return (f->flags & O_ACCMODE) != O_WRONLY && !(f->flags & O_PATH);
@@ -84,8 +82,8 @@ long sys_write(uint64_t fd, uint64_t buf, uint64_t len)
 
 static bool seekable(const struct file *f)
 {
-    return f->inode && (S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) ||
-                        S_ISCHR(f->inode->mode));
+    return f->inode &&
+           (S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISCHR(f->inode->mode));
 }
 
 long sys_pread64(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off)

@@ -14,8 +14,7 @@ long sys_brk(uint64_t addr)
     return uspace_brk(addr);
 }
 
-long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
-              uint64_t off)
+long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
 {
     struct inode *file = NULL;
     if (!(flags & MAP_ANONYMOUS)) {

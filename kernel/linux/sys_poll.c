@@ -12,7 +12,6 @@
 #include "mote/string.h"
 #include "mote/uspace.h"
 
-
 struct pollfd {
     int32_t fd;
     int16_t events, revents;
@@ -220,8 +219,8 @@ static void efd_release(struct file *f)
     kfree(f->priv);
 }
 
-static const struct file_ops eventfd_ops = {.read = efd_read, .write = efd_write,
-                                            .poll = efd_poll, .release = efd_release};
+static const struct file_ops eventfd_ops = {
+    .read = efd_read, .write = efd_write, .poll = efd_poll, .release = efd_release};
 
 long sys_eventfd2(uint64_t count, uint64_t flags)
 {

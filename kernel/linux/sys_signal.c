@@ -7,8 +7,8 @@
 #include <errno.h>
 
 #include "linux/process.h"
-#include "mote/layout.h"
 #include "linux/syscalls.h"
+#include "mote/layout.h"
 #include "mote/printk.h"
 #include "mote/string.h"
 #include "mote/uspace.h"
@@ -29,10 +29,10 @@
 #define SIG_SETMASK 2
 
 static const char *const sig_names[] = {
-    "0",       "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT", "SIGBUS",
-    "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",   "SIGPIPE", "SIGALRM", "SIGTERM",
-    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU", "SIGURG",
-    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS",
+    "0",         "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+    "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+    "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+    "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS",
 };
 
 const char *signal_name(int sig)
@@ -143,8 +143,7 @@ static long run_handler(int sig, long ret)
     fr.info.code = SI_TKILL;
     fr.info.pid = p->pid;
     if (copy_to_user(sp, &fr, sizeof(fr))) {
-        pr_err("program killed: SIGSEGV (no room for the %s frame at %lx)\n", signal_name(sig),
-               sp);
+        pr_err("program killed: SIGSEGV (no room for the %s frame at %lx)\n", signal_name(sig), sp);
         process_exit(11);
     }
     p->sigmask |= a->mask | (a->flags & SA_NODEFER ? 0 : bit(sig));

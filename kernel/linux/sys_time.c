@@ -177,8 +177,8 @@ long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t re
         return -EFAULT;
     if (t.sec < 0 || t.nsec < 0 || t.nsec >= (int64_t)NSEC)
         return -EINVAL;
-    uint64_t want = (uint64_t)t.sec > UINT64_MAX / NSEC / 2 ? UINT64_MAX / 2
-                                                            : t.sec * NSEC + t.nsec;
+    uint64_t want =
+        (uint64_t)t.sec > UINT64_MAX / NSEC / 2 ? UINT64_MAX / 2 : t.sec * NSEC + t.nsec;
     uint64_t deadline = (flags & TIMER_ABSTIME) ? want : now + want;
     wait_until(deadline, clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE);
     if (rem && !(flags & TIMER_ABSTIME)) {

@@ -262,6 +262,11 @@ long sys_rseq(uint64_t rseq, uint64_t len, uint64_t flags, uint64_t sig);
 long sys_clone3(uint64_t args, uint64_t size);
 long sys_faccessat2(uint64_t dirfd, uint64_t path, uint64_t mode, uint64_t flags);
 
+/* (dirfd, user path) to an inode, as the *at calls resolve it (linux/sys_path.c); flags: AT_*,
+ * lookup: LOOKUP_*. */
+struct inode;
+int resolve_at(long dirfd, uint64_t upath, int atflags, int lookup, struct inode **out);
+
 /* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
 uint64_t time_deadline_ms(long ms);
 bool time_passed(uint64_t deadline);

@@ -363,8 +363,7 @@ static uint64_t find_gap(uint64_t len)
     }
 }
 
-long uspace_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct inode *file,
-                 uint64_t off)
+long uspace_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct inode *file, uint64_t off)
 {
     if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
         return -EINVAL;
@@ -481,7 +480,8 @@ static void move_pte(uint64_t va, uint64_t *pte, void *arg)
 {
     struct move_arg *a = arg;
     uint64_t e = *pte;
-    if (!a->err && pg_map(va - a->from + a->to, e & PTE_ADDR, e & ~(PTE_ADDR | PTE_P | PTE_A | PTE_D)))
+    if (!a->err &&
+        pg_map(va - a->from + a->to, e & PTE_ADDR, e & ~(PTE_ADDR | PTE_P | PTE_A | PTE_D)))
         a->err = -ENOMEM;
     else
         *pte = 0;
@@ -622,7 +622,8 @@ struct mm *mm_fork(void)
     /* The system-call entry page lies outside every VMA. */
     uint64_t *sp = pg_lookup(SYSCALL_PAGE);
     if (!a.err && sp && (*sp & PTE_P) &&
-        pg_map_in(child->root, SYSCALL_PAGE, *sp & PTE_ADDR, *sp & ~(PTE_ADDR | PTE_OWNED | PTE_P | PTE_A | PTE_D)))
+        pg_map_in(child->root, SYSCALL_PAGE, *sp & PTE_ADDR,
+                  *sp & ~(PTE_ADDR | PTE_OWNED | PTE_P | PTE_A | PTE_D)))
         a.err = -ENOMEM;
     if (a.err) {
         mm_put(child);

@@ -34,7 +34,8 @@ static void test_host_archive(void **state)
     struct cpio_iter it;
     struct cpio_entry e;
     cpio_begin(&it, buf, len);
-    const char *names[] = {".", "empty", "etc", "etc/hostname", "hard", "link"}; /* cpio drops "./" */
+    const char *names[] = {".",    "empty", "etc", "etc/hostname",
+                           "hard", "link"}; /* cpio drops "./" */
     int n = 0, rc;
     int links_seen = 0;
     while ((rc = cpio_next(&it, &e)) == 1) {

@@ -1,5 +1,6 @@
 /* kernel/lib/inflate.c against the host's gzip: every level, stored blocks, empty input,
  * concatenated members, and corrupt or truncated streams (an error, never a crash). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <errno.h>
 
 #include <cmocka.h>
 
@@ -51,7 +51,7 @@ static uint8_t *sample(size_t len, int kind)
         else if (kind == 1)
             d[i] = (uint8_t)x; /* incompressible: stored blocks */
         else
-            d[i] = (x % 7 == 0) ? (uint8_t)x : (uint8_t)"abcabcabd"[i % 9];
+            d[i] = (x % 7 == 0) ? (uint8_t)x : (uint8_t) "abcabcabd"[i % 9];
     }
     return d;
 }
@@ -135,8 +135,7 @@ static void test_corrupt_and_truncated(void **state)
     /* A distance reaching before the output start. */
     static const uint8_t far[] = {0x63, 0x00, 0x02, 0x00}; /* fixed block: 'x'?, then match */
     size_t used;
-    assert_true(inflate_raw(far, sizeof(far), out, len, &n, &used) < 0 ||
-                n <= sizeof(far) * 8);
+    assert_true(inflate_raw(far, sizeof(far), out, len, &n, &used) < 0 || n <= sizeof(far) * 8);
     free(d), free(z), free(out);
 }
 

@@ -79,8 +79,8 @@ static int setup(void **state)
     mk("/a/d", S_IFDIR | 0755);
     struct inode *a;
     assert_int_equal(look("/a", 0, &a), 0);
-    assert_int_equal(vfs_symlink(vfs_root(), "l1", "a/b"), 0);    /* relative */
-    assert_int_equal(vfs_symlink(a, "up", "../a/b/c"), 0);        /* relative, with .. */
+    assert_int_equal(vfs_symlink(vfs_root(), "l1", "a/b"), 0); /* relative */
+    assert_int_equal(vfs_symlink(a, "up", "../a/b/c"), 0);     /* relative, with .. */
     assert_int_equal(vfs_symlink(vfs_root(), "abs", "/a/b/c"), 0);
     assert_int_equal(vfs_symlink(vfs_root(), "loop1", "loop2"), 0);
     assert_int_equal(vfs_symlink(vfs_root(), "loop2", "loop1"), 0);
@@ -232,8 +232,8 @@ static void test_file_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_paths),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_symlinks),     cmocka_unit_test(test_parent),
+        cmocka_unit_test(test_plain_paths),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_symlinks),        cmocka_unit_test(test_parent),
         cmocka_unit_test(test_names_and_links), cmocka_unit_test(test_file_data),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -10,10 +10,10 @@
 #define CPIO_NAME_MAX 4096 /* PATH_MAX, names longer than this are refused */
 
 struct cpio_entry {
-    const char *name;     /* NUL-terminated, inside the archive */
-    size_t namelen;       /* without the NUL */
+    const char *name; /* NUL-terminated, inside the archive */
+    size_t namelen;   /* without the NUL */
     uint32_t mode, uid, gid, nlink, mtime, ino, devmajor, devminor;
-    const uint8_t *data;  /* file bytes (a symlink's target), inside the archive */
+    const uint8_t *data; /* file bytes (a symlink's target), inside the archive */
     size_t size;
 };
 
