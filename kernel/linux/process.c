@@ -63,6 +63,7 @@ int process_init(const char *exe)
     main_uthread.proc = p;
     main_uthread.tid = p->pid;
     current()->proc = &main_uthread;
+    time_start_stamps();
     process_set_exe(exe);
     struct inode *console;
     int rc = vfs_lookup(vfs_root(), "/dev/console", 0, &console);

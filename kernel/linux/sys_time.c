@@ -85,8 +85,20 @@ static uint64_t real_ns(void)
     return mono + epoch_offset;
 }
 
+static bool stamps;
+
+void time_start_stamps(void)
+{
+    stamps = true;
+}
+
+/* Files made while booting are stamped 0 (1970; cpio entries carry their own time): asking the
+ * TSC frequency that early would calibrate it against the PIT on machines that do not announce
+ * it (hundreds of port exits), before any program wants the time. */
 struct kts vfs_now(void)
 {
+    if (!stamps)
+        return (struct kts){0, 0};
     uint64_t ns = epoch_offset < 0 ? mono_ns() : real_ns();
     return (struct kts){ns / NSEC, ns % NSEC};
 }

@@ -84,25 +84,30 @@ static void *vmalloc_pages(size_t n)
 
 static int class_of(size_t total)
 {
-    for (int c = 0; c < NCLASSES; c++)
-        if (total <= (1ul << (c + MIN_SHIFT)))
-            return c;
-    return -1;
+    if (total > (1ul << MAX_SHIFT))
+        return -1;
+    if (total <= (1ul << MIN_SHIFT))
+        return 0;
+    return 64 - __builtin_clzll(total - 1) - MIN_SHIFT; /* ceil(log2(total)) - MIN_SHIFT */
 }
 
-static bool refill(int c)
+/* Each class carves blocks off its current page one at a time (no loop threading a whole page
+ * onto the free list: under PVM every CPL0 instruction costs ~2.8 us). */
+static char *carve_next[NCLASSES], *carve_end[NCLASSES];
+
+static struct free_block *carve(int c)
 {
-    paddr_t p = page_alloc_dirty();
-    if (!p)
-        return false;
     size_t sz = 1ul << (c + MIN_SHIFT);
-    char *base = phys_to_virt(p);
-    for (size_t off = 0; off + sz <= PAGE_SIZE; off += sz) {
-        struct free_block *b = (struct free_block *)(base + off);
-        b->next = free_lists[c];
-        free_lists[c] = b;
+    if (carve_next[c] == carve_end[c]) {
+        paddr_t p = page_alloc_dirty();
+        if (!p)
+            return NULL;
+        carve_next[c] = phys_to_virt(p);
+        carve_end[c] = carve_next[c] + PAGE_SIZE;
     }
-    return true;
+    struct free_block *b = (struct free_block *)carve_next[c];
+    carve_next[c] += sz;
+    return b;
 }
 
 void *kmalloc(size_t size)
@@ -111,10 +116,12 @@ void *kmalloc(size_t size)
     int c = class_of(total);
     struct header *h;
     if (c >= 0) {
-        if (!free_lists[c] && !refill(c))
+        if (free_lists[c]) {
+            h = (struct header *)free_lists[c];
+            free_lists[c] = free_lists[c]->next;
+        } else if (!(h = (struct header *)carve(c))) {
             return NULL;
-        h = (struct header *)free_lists[c];
-        free_lists[c] = free_lists[c]->next;
+        }
         h->class_or_pages = c;
     } else {
         size_t pages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;

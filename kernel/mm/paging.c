@@ -162,8 +162,7 @@ paddr_t pg_new_root(void)
     if (!p)
         return 0;
     uint64_t *t = phys_to_virt(p);
-    for (int i = 256; i < 512; i++)
-        t[i] = kpml4[i];
+    memcpy(t + 256, kpml4 + 256, 256 * sizeof(uint64_t)); /* one rep movsb: cheap under PVM */
     return p;
 }
 
