@@ -26,6 +26,18 @@ int main(int argc, char **argv)
 {
     const long pg = 4096;
     enum { N = 200 };
+    if (argc > 1 && strcmp(argv[1], "oom") == 0) {
+        /* More memory than the VM has, filled by the kernel (read from /dev/zero): the program
+         * must be ended with a report, the kernel must not mind. */
+        size_t len = 1ul << 30;
+        char *big = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        int z = open("/dev/zero", O_RDONLY);
+        for (size_t n = 0; n < len; n += 1 << 20)
+            if (read(z, big + n, 1 << 20) <= 0)
+                return 3;
+        printf("all read?\n");
+        return 4;
+    }
     static char *maps[N];
     static size_t sizes[N];
     unsigned seed = 12345;

@@ -313,3 +313,10 @@ bool wait_step(uint64_t deadline)
     thread_sleep_ns(1000000);
     return deadline == UINT64_MAX || !time_passed(deadline);
 }
+
+__noreturn void program_out_of_memory(uint64_t addr)
+{
+    pr_err("program killed: out of memory (no page for address %lx; %lu KiB free)\n", addr,
+           page_free_count() * 4);
+    process_exit(9); /* SIGKILL, as Linux's OOM killer */
+}

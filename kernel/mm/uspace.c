@@ -253,7 +253,9 @@ bool uspace_fault(uint64_t addr, bool write, bool exec)
     uint64_t *pte = pg_lookup(addr);
     if (pte && (*pte & PTE_P))
         return false; /* present, so a rights violation */
-    return fill_page(v, ALIGN_DOWN(addr, PAGE_SIZE));
+    if (!fill_page(v, ALIGN_DOWN(addr, PAGE_SIZE)))
+        program_out_of_memory(addr); /* also when the kernel touched it, inside a system call */
+    return true;
 }
 
 bool user_range_ok(uint64_t addr, uint64_t len, bool write)

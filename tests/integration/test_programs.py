@@ -135,6 +135,13 @@ def test_mmap_munmap_mprotect_stress_then_guard_page_faults(initrd):
     assert r.status == qemu_status(139)
 
 
+def test_out_of_memory_ends_the_program_not_the_kernel(initrd):
+    r = boot(initrd, "/bin/mmapstress oom", mem="32")
+    assert "program killed: out of memory" in r.out
+    assert "PANIC" not in r.out
+    assert r.status == qemu_status(137)
+
+
 def test_pipes_fork_poll_epoll_eventfd(initrd):
     r = boot(initrd, "/bin/pipes")
     assert "pipes ok" in r.out, r.out

@@ -52,6 +52,11 @@ long uspace_munmap(uint64_t addr, uint64_t len);
 long uspace_mprotect(uint64_t addr, uint64_t len, int prot);
 long uspace_mremap(uint64_t old, uint64_t oldlen, uint64_t newlen, int flags, uint64_t new_addr);
 long uspace_madvise(uint64_t addr, uint64_t len, int advice);
+/* A page the program may use cannot be had: the process ends with a report, as Linux's OOM
+ * killer would end it (SIGKILL). Called from the fault path, whether the program or the kernel
+ * (copying to the program in a system call) touched the page (linux/process.c). */
+__noreturn void program_out_of_memory(uint64_t addr);
+
 /* Bytes of program memory mapped now (for sysinfo and the reports). */
 uint64_t uspace_resident(void);
 
