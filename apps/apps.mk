@@ -1,6 +1,6 @@
 # apps/: unmodified static Linux programs (musl-gcc -static), run by the kernel at CPL3.
 MUSL_CC ?= musl-gcc
-APPS := hello exitcode segv pvmsyscall auxv fileio mmapstress pipes bad sysloop signals hostile threads
+APPS := hello exitcode segv pvmsyscall auxv fileio mmapstress pipes bad sysloop signals hostile threads spawn
 APP_BINS := $(addprefix $(BUILD)/apps/,$(APPS))
 
 $(BUILD)/apps/%: apps/%.c
@@ -10,7 +10,7 @@ $(BUILD)/apps/%: apps/%.c
 
 # glibc builds of some (gcc -static), and a static-PIE build of auxv (glibc: Debian's musl-gcc
 # has no rcrt1.o, so its -static-pie output cannot relocate itself).
-GLIBC_APPS := hello fileio signals threads
+GLIBC_APPS := hello fileio signals threads spawn
 APP_BINS += $(addprefix $(BUILD)/apps/,$(addsuffix -glibc,$(GLIBC_APPS))) $(BUILD)/apps/auxv-pie
 
 $(BUILD)/apps/%-glibc: apps/%.c

@@ -21,7 +21,8 @@ FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
 PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "threads",
-            "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc", "auxv-pie"]
+            "spawn", "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc",
+            "spawn-glibc", "auxv-pie"]
 
 
 def need_busybox():
@@ -174,6 +175,16 @@ def test_pthreads_mutex_condvar_join(initrd, prog, smp):
     """4 threads, a mutex, a condition variable, TLS, join, a timed wait (futex with timeouts)."""
     r = qemu_boot("microvm", f"/bin/{prog}", smp=smp, extra=["-initrd", str(initrd)])
     assert "threads ok" in r.out, r.out
+    assert r.status == qemu_status(0)
+
+
+@pytest.mark.parametrize("prog", ["spawn", "spawn-glibc"])
+def test_posix_spawn_system_popen(initrd, prog):
+    need_busybox()
+    r = boot(initrd, f"/bin/{prog}")
+    for line in ["spawned", "posix_spawn rc=0 status=0", "from system", "system -> 5",
+                 "popen read: via popen", "pclose -> 0"]:
+        assert line + "\n" in r.out, r.out
     assert r.status == qemu_status(0)
 
 
