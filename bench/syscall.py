@@ -133,7 +133,7 @@ def main():
                 ns_per_call(subprocess.run([SYSLOOP, str(a.calls), kind], capture_output=True,
                                            text=True).stdout) for _ in range(3))
             lo, hi = traced_count(initrd, f"200 {kind}"), traced_count(initrd, f"1200 {kind}")
-            per = {k: (hi[k] - lo[k]) / 1000 for k in hi}
+            per = {k: max(0.0, (hi[k] - lo[k]) / 1000) for k in hi}
             print(f"{kind}: guest {guest:.0f} ns, host {hostv:.0f} ns, {per}", file=sys.stderr)
             rows.append((f"`{kind}` system call", f"{guest:.0f} ns (QEMU TCG)",
                          f"{hostv:.0f} ns (host)",
