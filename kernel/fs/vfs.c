@@ -20,14 +20,18 @@ struct inode *vfs_root(void)
     return root;
 }
 
-struct inode *vfs_new_inode(uint32_t mode)
+void vfs_init_inode(struct inode *ino, uint32_t mode)
 {
-    struct inode *ino = kzalloc(sizeof(*ino));
-    if (!ino)
-        return NULL;
     ino->ino = next_ino++;
     ino->mode = mode;
     ino->atime = ino->mtime = ino->ctime = vfs_now();
+}
+
+struct inode *vfs_new_inode(uint32_t mode)
+{
+    struct inode *ino = kzalloc(sizeof(*ino));
+    if (ino)
+        vfs_init_inode(ino, mode);
     return ino;
 }
 
@@ -55,9 +59,27 @@ struct inode *vfs_child(struct inode *dir, const char *name)
 {
     size_t n = strlen(name);
     for (struct dentry *d = dir->children; d; d = d->next)
-        if (d->len == n && memcmp(d->name, name, n) == 0)
+        if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
             return d->inode;
     return NULL;
+}
+
+void vfs_attach(struct inode *dir, struct dentry *d)
+{
+    struct inode *ino = d->inode;
+    /* Appended, so directory listings keep creation order (the initrd's order). */
+    d->next = NULL;
+    if (dir->last_child)
+        dir->last_child->next = d;
+    else
+        dir->children = d;
+    dir->last_child = d;
+    ino->nlink++;
+    if (S_ISDIR(ino->mode)) {
+        ino->parent = dir;
+        dir->nlink++; /* the child's ".." */
+    }
+    dir->mtime = dir->ctime = vfs_now();
 }
 
 static int add_entry(struct inode *dir, const char *name, struct inode *ino)
@@ -68,19 +90,9 @@ static int add_entry(struct inode *dir, const char *name, struct inode *ino)
         return -ENOMEM;
     d->inode = ino;
     d->len = n;
-    memcpy(d->name, name, n + 1);
-    /* Appended, so directory listings keep creation order (the initrd's order). */
-    struct dentry **pp = &dir->children;
-    while (*pp)
-        pp = &(*pp)->next;
-    d->next = NULL;
-    *pp = d;
-    ino->nlink++;
-    if (S_ISDIR(ino->mode)) {
-        ino->parent = dir;
-        dir->nlink++; /* the child's ".." */
-    }
-    dir->mtime = dir->ctime = vfs_now();
+    memcpy(d->storage, name, n + 1);
+    d->name = d->storage;
+    vfs_attach(dir, d);
     return 0;
 }
 
@@ -149,11 +161,14 @@ int vfs_symlink(struct inode *dir, const char *name, const char *target)
 static struct inode *drop_entry(struct inode *dir, const char *name)
 {
     size_t n = strlen(name);
-    for (struct dentry **pp = &dir->children; *pp; pp = &(*pp)->next) {
+    struct dentry *prev = NULL;
+    for (struct dentry **pp = &dir->children; *pp; prev = *pp, pp = &(*pp)->next) {
         struct dentry *d = *pp;
         if (d->len != n || memcmp(d->name, name, n) != 0)
             continue;
         *pp = d->next;
+        if (dir->last_child == d)
+            dir->last_child = prev;
         struct inode *ino = d->inode;
         kfree(d);
         dir->dir_version++;

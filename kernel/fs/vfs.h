@@ -64,7 +64,8 @@ struct dentry {
     struct dentry *next;
     struct inode *inode;
     size_t len;
-    char name[];
+    const char *name; /* storage[], or a static string (vfs_attach) */
+    char storage[];
 };
 
 struct kts {
@@ -82,7 +83,7 @@ struct inode {
     const char *(*dynlink)(void);       /* /proc/self/exe: the target, asked at each lookup */
     /* directories */
     struct inode *parent;
-    struct dentry *children;
+    struct dentry *children, *last_child; /* in creation order; last_child: appends are O(1) */
     uint32_t dir_version; /* bumped when an entry goes away: invalidates getdents cursors */
     /* regular files: bytes in place (ext, read-only) until the first write, then pages */
     const uint8_t *ext;
@@ -122,6 +123,10 @@ int vfs_lookup_parent(struct inode *dir, const char *path, struct inode **parent
 struct inode *vfs_child(struct inode *dir, const char *name);
 
 struct inode *vfs_new_inode(uint32_t mode);
+/* Boot-time nodes in static memory (fs/dev.c): fills ino as vfs_new_inode does, and links a
+ * dentry whose name, len and inode the caller has set, with no allocation and no checks. */
+void vfs_init_inode(struct inode *ino, uint32_t mode);
+void vfs_attach(struct inode *dir, struct dentry *d);
 void vfs_inode_get(struct inode *ino);
 void vfs_inode_put(struct inode *ino);
 /* Names: each returns 0 or a negative errno with Linux's meaning. */

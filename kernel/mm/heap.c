@@ -146,8 +146,8 @@ void *kzalloc(size_t size)
 
 void kfree(void *p)
 {
-    if (!p)
-        return;
+    if (!p || (uintptr_t)p >= KERNEL_VMA)
+        return; /* NULL, or static memory (the boot file tree's nodes: fs/dev.c) */
     struct header *h = (struct header *)p - 1;
     if (h->magic != HEAP_MAGIC)
         return;

@@ -201,6 +201,20 @@ static void test_names_and_links(void **state)
     assert_ptr_equal(ino, vfs_root());
     assert_string_equal(vfs_dirent(a, 2, &ino, &cur), "b");
     assert_string_equal(vfs_dirent(a, 3, &ino, &cur), "d");
+    /* Removing the last entry and adding one keeps the order (the append pointer moves back). */
+    assert_int_equal(vfs_unlink(a, "d", true), 0);
+    assert_int_equal(vfs_mknod(a, "e", S_IFREG | 0600, NULL), 0);
+    assert_int_equal(vfs_mknod(a, "f", S_IFREG | 0600, NULL), 0);
+    struct dirent_cursor c2 = {0};
+    assert_string_equal(vfs_dirent(a, 2, &ino, &c2), "b");
+    assert_string_equal(vfs_dirent(a, 3, &ino, &c2), "up"); /* the symlink made in setup */
+    assert_string_equal(vfs_dirent(a, 4, &ino, &c2), "e");
+    assert_string_equal(vfs_dirent(a, 5, &ino, &c2), "f");
+    assert_null(vfs_dirent(a, 6, &ino, &c2));
+    assert_int_equal(vfs_unlink(a, "e", false), 0);
+    assert_int_equal(vfs_unlink(a, "f", false), 0);
+    assert_int_equal(vfs_mknod(a, "g", S_IFDIR | 0700, NULL), 0);
+    assert_string_equal(vfs_dirent(a, 4, &ino, NULL), "g");
 }
 
 static void test_file_data(void **state)
