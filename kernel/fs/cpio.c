@@ -5,25 +5,33 @@
 
 #include <errno.h>
 
+#include "mote/string.h"
+
 #define HDR_LEN 110
+
+/* Eight ASCII hex digits at once (SWAR: every byte of a 64-bit word in parallel): the boot
+ * parses each header at CPL0, where PVM charges ~2.8 us an instruction, so ~25 instructions
+ * per field instead of ~80. A byte x < 0x80 is >= lo when x + (0x80 - lo) has bit 7 set, and
+ * > hi when x + (0x7f - hi) has. */
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
 
 static int hex8(const uint8_t *p, uint32_t *out)
 {
-    uint32_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        uint8_t c = p[i];
-        uint32_t d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
-            return -EINVAL;
-        v = v << 4 | d;
-    }
-    *out = v;
+    uint64_t v;
+    memcpy(&v, p, 8); /* p[0] in the low byte */
+    if (v & HIGH)
+        return -EINVAL;
+    uint64_t l = v | 0x20 * ONES; /* letters to lower case; digits keep bit 5 */
+    uint64_t digit = (l + (0x80 - 0x30) * ONES) & ~(l + (0x7f - 0x39) * ONES) & HIGH;
+    uint64_t letter = (l + (0x80 - 0x61) * ONES) & ~(l + (0x7f - 0x66) * ONES) & HIGH;
+    if ((digit | letter) != HIGH)
+        return -EINVAL;
+    uint64_t n = (l & 0x0f * ONES) + (letter >> 7) * 9; /* each byte: its digit's value */
+    /* Byte i holds digit i (most significant first): pair them, then gather the four bytes. */
+    n = ((n & 0x0f000f000f000f00ull) >> 8) | ((n & 0x000f000f000f000full) << 4);
+    *out = (uint32_t)((n & 0xff) << 24 | ((n >> 16) & 0xff) << 16 | ((n >> 32) & 0xff) << 8 |
+                      ((n >> 48) & 0xff));
     return 0;
 }
 
@@ -71,9 +79,11 @@ int cpio_next(struct cpio_iter *it, struct cpio_entry *e)
     if (h[5] != '1' && h[5] != '2')
         return -EINVAL;
     uint32_t f[13];
+    int bad = 0;
     for (int i = 0; i < 13; i++)
-        if (hex8(h + 6 + 8 * i, &f[i]))
-            return -EINVAL;
+        bad |= hex8(h + 6 + 8 * i, &f[i]);
+    if (bad)
+        return -EINVAL;
     e->ino = f[0];
     e->mode = f[1];
     e->uid = f[2];
@@ -93,9 +103,8 @@ int cpio_next(struct cpio_iter *it, struct cpio_entry *e)
     const char *name = (const char *)h + HDR_LEN;
     if (name[namesize - 1] != '\0')
         return -EINVAL;
-    for (uint32_t i = 0; i + 1 < namesize; i++)
-        if (name[i] == '\0')
-            return -EINVAL; /* embedded NUL */
+    if (strnlen(name, namesize) != namesize - 1)
+        return -EINVAL; /* embedded NUL */
     e->name = name;
     e->namelen = namesize - 1;
     size_t data_off = pad4(it->pos + HDR_LEN + namesize);

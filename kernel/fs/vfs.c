@@ -41,6 +41,7 @@ static void inode_free(struct inode *ino)
         ramfs_truncate(ino, 0);
     kfree(ino->pages);
     kfree(ino->target);
+    kfree(ino->htab);
     kfree(ino);
 }
 
@@ -55,13 +56,46 @@ void vfs_inode_put(struct inode *ino)
         inode_free(ino);
 }
 
+#define HASH_MIN_ENTRIES 8
+
+static uint32_t name_hash(const char *name, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+/* (Re)builds the hash of a directory with size buckets; on failure the lists still work. */
+static void rehash(struct inode *dir, uint32_t size)
+{
+    struct dentry **t = kzalloc(size * sizeof(*t));
+    if (!t)
+        return;
+    for (struct dentry *d = dir->children; d; d = d->next) {
+        uint32_t b = name_hash(d->name, d->len) & (size - 1);
+        d->hnext = t[b];
+        t[b] = d;
+    }
+    kfree(dir->htab);
+    dir->htab = t;
+    dir->hsize = size;
+}
+
+static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
+{
+    struct dentry *d = dir->htab ? dir->htab[name_hash(name, n) & (dir->hsize - 1)]
+                                 : dir->children;
+    for (; d; d = dir->htab ? d->hnext : d->next)
+        if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
+            return d;
+    return NULL;
+}
+
 struct inode *vfs_child(struct inode *dir, const char *name)
 {
-    size_t n = strlen(name);
-    for (struct dentry *d = dir->children; d; d = d->next)
-        if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
-            return d->inode;
-    return NULL;
+    struct dentry *d = find_dentry(dir, name, strlen(name));
+    return d ? d->inode : NULL;
 }
 
 void vfs_attach(struct inode *dir, struct dentry *d)
@@ -74,6 +108,14 @@ void vfs_attach(struct inode *dir, struct dentry *d)
     else
         dir->children = d;
     dir->last_child = d;
+    dir->nchildren++;
+    if (dir->htab && dir->nchildren <= 2 * dir->hsize) {
+        uint32_t b = name_hash(d->name, d->len) & (dir->hsize - 1);
+        d->hnext = dir->htab[b];
+        dir->htab[b] = d;
+    } else if (dir->nchildren > HASH_MIN_ENTRIES) {
+        rehash(dir, dir->hsize ? dir->hsize * 4 : 64);
+    }
     ino->nlink++;
     if (S_ISDIR(ino->mode)) {
         ino->parent = dir;
@@ -169,6 +211,13 @@ static struct inode *drop_entry(struct inode *dir, const char *name)
         *pp = d->next;
         if (dir->last_child == d)
             dir->last_child = prev;
+        dir->nchildren--;
+        if (dir->htab) {
+            struct dentry **hp = &dir->htab[name_hash(d->name, d->len) & (dir->hsize - 1)];
+            while (*hp != d)
+                hp = &(*hp)->hnext;
+            *hp = d->hnext;
+        }
         struct inode *ino = d->inode;
         kfree(d);
         dir->dir_version++;

@@ -62,6 +62,7 @@ struct file_ops {
 
 struct dentry {
     struct dentry *next;
+    struct dentry *hnext; /* the directory's hash chain */
     struct inode *inode;
     size_t len;
     const char *name; /* storage[], or a static string (vfs_attach) */
@@ -84,6 +85,8 @@ struct inode {
     /* directories */
     struct inode *parent;
     struct dentry *children, *last_child; /* in creation order; last_child: appends are O(1) */
+    struct dentry **htab; /* name hash, made past a few entries: lookups stay O(1) */
+    uint32_t hsize, nchildren;
     uint32_t dir_version; /* bumped when an entry goes away: invalidates getdents cursors */
     /* regular files: bytes in place (ext, read-only) until the first write, then pages */
     const uint8_t *ext;

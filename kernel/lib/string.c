@@ -53,10 +53,12 @@ size_t strlen(const char *s)
 
 size_t strnlen(const char *s, size_t max)
 {
-    size_t n = 0;
-    while (n < max && s[n])
-        n++;
-    return n;
+    if (!max)
+        return 0;
+    const char *p = s;
+    size_t n = max;
+    __asm__ volatile("repne scasb" : "+D"(p), "+c"(n) : "a"(0) : "memory", "cc");
+    return p[-1] == 0 ? (size_t)(p - s) - 1 : max;
 }
 
 int strcmp(const char *a, const char *b)
