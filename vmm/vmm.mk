@@ -5,7 +5,11 @@ VMM_SRCS :=
 VMM_SRCS += vmm/main.c
 VMM_SRCS += vmm/flags.c
 VMM_SRCS += vmm/config.c
+VMM_SRCS += vmm/config_sections.c
+VMM_SRCS += vmm/json.c
 VMM_SRCS += vmm/log.c
+VMM_SRCS += vmm/metrics.c
+VMM_SRCS += vmm/vmm.c
 VMM_SRCS += vmm/mem.c
 VMM_SRCS += vmm/machine.c
 VMM_SRCS += vmm/boot/boot.c
@@ -26,9 +30,13 @@ VMM_SRCS += vmm/devices/serial.c
 VMM_SRCS += vmm/devices/i8042.c
 VMM_SRCS += vmm/devices/boot_timer.c
 VMM_SRCS += vmm/devices/debug_exit.c
+VMM_SRCS += vmm/api/http.c
+VMM_SRCS += vmm/api/resources.c
+VMM_SRCS += vmm/api/server.c
+VMM_SRCS += vmm/jail/sandbox.c
 
 VMM_OBJS := $(patsubst %.c,$(BUILD)/vmm/%.o,$(VMM_SRCS) $(COMMON_SRCS))
-VMM_LIBS := -lcjson -lpthread
+VMM_LIBS := -lcjson -lseccomp -lpthread
 
 all: $(BUILD)/motevm $(BUILD)/bench/floor
 
