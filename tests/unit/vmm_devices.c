@@ -231,6 +231,29 @@ static void test_i8042(void **state)
     assert_int_equal(seen.status, 0);
 }
 
+/* SendCtrlAltDel: Ctrl, Alt, Del presses in scan code set 2, one byte per read, IRQ 1 pulsed
+ * for each, and the bytes come after a pending command response. */
+static void test_i8042_ctrl_alt_del(void **state)
+{
+    static const uint8_t keys[] = { 0x14, 0x11, 0xe0, 0x71 };
+    struct i8042 k;
+    i8042_init(&k, &env);
+    const unsigned data = 0, cmd = 4;
+    assert_int_equal(i8042_ctrl_alt_del(&k), 0);
+    assert_int_equal(seen.last_irq, I8042_KBD_IRQ);
+    assert_false(seen.level);                               /* pulsed: up, then down */
+    for (size_t i = 0; i < sizeof(keys); i++) {
+        assert_int_equal(rd(&i8042_ops, &k, cmd) & I8042_STATUS_OBF, I8042_STATUS_OBF);
+        assert_int_equal(rd(&i8042_ops, &k, data), keys[i]);
+    }
+    assert_int_equal(seen.irq_changes, 2 * 4);
+    assert_int_equal(rd(&i8042_ops, &k, cmd) & I8042_STATUS_OBF, 0);
+    /* A guest that never reads: the queue fills, the call fails, nothing is lost silently. */
+    for (int i = 0; i < I8042_KBD_BUF / 4; i++)
+        i8042_ctrl_alt_del(&k);
+    assert_int_equal(i8042_ctrl_alt_del(&k), -ENOSPC);
+}
+
 static void test_debug_exit(void **state)
 {
     void *d = debug_exit_create(&env);
@@ -336,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serial_rx_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_thr_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_i8042_ctrl_alt_del, setup, teardown),
         cmocka_unit_test_setup_teardown(test_debug_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bus, setup, teardown),
