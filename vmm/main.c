@@ -2,6 +2,7 @@
  * main: flags and config file into one struct vm_config, the log, then the VMM thread. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ int main(int argc, char **argv)
     char err[CONFIG_ERR_MAX];
     enum flags_action action;
 
+    /* One malloc arena for every thread: freeing in a thread's own arena may read
+     * /proc/sys/vm/overcommit_memory (glibc shrink_heap), which the seccomp filters forbid. */
+    mallopt(M_ARENA_MAX, 1);
     config_init(&cfg);
     if (flags_parse(argc, argv, &cfg, &action, err, sizeof(err)))
         die_bad_input(err);

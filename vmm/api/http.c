@@ -111,6 +111,27 @@ static int parse_content_length(const char *v, size_t n, uint64_t *out, const ch
     return 0;
 }
 
+/* Can the bytes so far begin a request line? Lets garbage fail at once instead of waiting for
+ * HTTP_HEAD_MAX bytes: the method must be one we know, the line free of control bytes. */
+static bool plausible_start(const char *buf, size_t len)
+{
+    const char *sp = memchr(buf, ' ', len < 8 ? len : 8);
+    size_t mlen = sp ? (size_t)(sp - buf) : (len < 8 ? len : 8);
+    bool method = false;
+    for (unsigned m = 0; m < sizeof(method_names) / sizeof(method_names[0]); m++) {
+        size_t n = strlen(method_names[m]);
+        if (sp ? n == mlen && !memcmp(buf, method_names[m], n)
+               : mlen <= n && !memcmp(buf, method_names[m], mlen))
+            method = true;
+    }
+    if (!method)
+        return false;
+    for (size_t i = 0; i < len && buf[i] != '\r'; i++)
+        if ((unsigned char)buf[i] < ' ' || buf[i] == 0x7f)
+            return false;
+    return true;
+}
+
 int http_parse(const char *buf, size_t len, size_t body_max, struct http_request *r,
                const char **why)
 {
@@ -122,8 +143,11 @@ int http_parse(const char *buf, size_t len, size_t body_max, struct http_request
     *why = NULL;
     size_t lim = len < HTTP_HEAD_MAX ? len : HTTP_HEAD_MAX;
     const char *end = memmem(buf, lim, "\r\n\r\n", 4);
-    if (!end)
+    if (!end) {
+        if (!plausible_start(buf, len))
+            return bad(why, "malformed request line");
         return len >= HTTP_HEAD_MAX ? bad(why, "request headers too large") : HTTP_MORE;
+    }
     size_t head_len = end - buf + 4;
 
     const char *eol = memmem(buf, head_len, "\r\n", 2);

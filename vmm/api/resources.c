@@ -432,8 +432,5 @@ void api_handle(struct api_vmm *v, enum http_method method, const char *path, si
 out:
     if (resp->status == 400 && method != HTTP_GET)
         count(method == HTTP_PUT ? r->m_put_fail : r->m_patch_fail);
-    if (resp->status == 400)
-        log_msg(LOG_DEBUG, "API %s %.*s: 400 %s", http_method_name(method), (int)path_len, path,
-                resp->body ? resp->body : "");
     cJSON_Delete(json);
 }

@@ -109,8 +109,9 @@ void api_server_serve(struct api_server *s, struct api_vmm *v)
         return;
     const struct http_request *r = call->req;
     api_handle(v, r->method, r->path, r->path_len, r->body, r->body_len, &call->resp);
-    log_msg(LOG_DEBUG, "API %s %.*s: %d", http_method_name(r->method), (int)r->path_len,
-            r->path, call->resp.status);
+    log_msg(LOG_DEBUG, "API %s %.*s: %d %s", http_method_name(r->method),
+            (int)(r->path_len > 200 ? 200 : r->path_len), r->path, call->resp.status,
+            call->resp.status == 400 && call->resp.body ? call->resp.body : "");
     pthread_mutex_lock(&s->lock);
     s->pending = NULL;
     s->done = true;
