@@ -38,7 +38,16 @@ VMM_SRCS += vmm/jail/sandbox.c
 VMM_OBJS := $(patsubst %.c,$(BUILD)/vmm/%.o,$(VMM_SRCS) $(COMMON_SRCS))
 VMM_LIBS := -lcjson -lseccomp -lpthread
 
-all: $(BUILD)/motevm $(BUILD)/bench/floor
+# The jailer: its own small program (libc only), Firecracker's jailer steps.
+JAILER_SRCS :=
+JAILER_SRCS += vmm/jail/jailer.c
+JAILER_SRCS += vmm/jail/cgroup.c
+
+all: $(BUILD)/motevm $(BUILD)/motevm-jailer $(BUILD)/bench/floor
+
+$(BUILD)/motevm-jailer: $(patsubst %.c,$(BUILD)/vmm/%.o,$(JAILER_SRCS))
+	$(call quiet,LD,$@)
+	$(Q)$(HOST_CC) -o $@ $^
 
 $(BUILD)/motevm: $(VMM_OBJS)
 	$(call quiet,LD,$@)
