@@ -30,6 +30,7 @@ include vmm/vmm.mk
 include tools/tools.mk
 include kernel/kernel.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 setup:
 	$(Q)scripts/setup

@@ -84,9 +84,19 @@ static struct api_ops vmm_api_ops = {
     .start = op_start, .ctrl_alt_del = op_ctrl_alt_del, .pause = op_pause, .resume = op_resume,
 };
 
-/* Blocks the signals the loop reads (every later thread inherits the mask). */
+static void noop_handler(int sig)
+{
+    (void)sig;
+}
+
+/* Blocks the signals the loop reads (every later thread inherits the mask). They get a handler
+ * too: as the init of a pid namespace (motevm-jailer --new-pid-ns) a signal left at SIG_DFL
+ * would be discarded, not queued for the signalfd. */
 static int signals_setup(void)
 {
+    struct sigaction sa = { .sa_handler = noop_handler };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -169,10 +169,15 @@ def test_netns_daemonize_new_pid_ns(jail):
         assert os.readlink(f"/proc/{pid}/fd/1") == "/dev/null"      # daemonized
     finally:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(200):
-            if not os.path.exists(f"/proc/{pid}"):
+        for _ in range(200):     # gone, or a zombie waiting for whoever adopted it
+            try:
+                if "State:\tZ" in open(f"/proc/{pid}/status").read():
+                    break
+            except FileNotFoundError:
                 break
             time.sleep(0.01)
+        else:
+            raise AssertionError("the jailed monitor ignored SIGTERM")
 
 
 @pytest.mark.parametrize("extra,message", [
