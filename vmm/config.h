@@ -56,6 +56,7 @@ struct run_options {
     char *log_module;       /* logger.module: accepted, not used for filtering */
     char *seccomp_violate;  /* debug: "api", "vmm" or "vcpu" makes that thread break its filter */
     uint64_t api_max_payload;   /* --http-api-max-payload-size (0: Firecracker's 51200) */
+    bool short_form;        /* --kernel was given: motevm's own form, no API unless --api-sock */
 };
 
 struct vm_config {

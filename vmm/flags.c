@@ -214,7 +214,10 @@ static int apply(struct vm_config *c, const struct flag_use *u, char *err, size_
                         name);
         c->opt.log_level = level;
         break;
-    case F_KERNEL: config_set_str(&c->kernel_path, v); break;
+    case F_KERNEL:
+        config_set_str(&c->kernel_path, v);
+        c->opt.short_form = true;
+        break;
     case F_INITRD: config_set_str(&c->initrd_path, v); break;
     case F_CMDLINE: config_set_str(&c->cmdline, v); break;
     case F_MEM:

@@ -57,6 +57,9 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     setup_log(&cfg);
+    /* The short form (--kernel) is motevm's own: no API socket unless --api-sock asks. */
+    if (cfg.opt.short_form && !cfg.opt.api_sock)
+        cfg.opt.no_api = true;
     /* --no-api, or a kernel from the flags or the config file: boot at once. */
     return vmm_run(&cfg, start, cfg.opt.no_api || cfg.kernel_path);
 }

@@ -344,6 +344,44 @@ static void test_metrics(void **state)
     metrics_set_sink(-1);
 }
 
+/* The config file and the API apply a section through the same function: the same bodies give
+ * the same configuration, whichever way they come. */
+static void test_config_file_equals_api(void **state)
+{
+    struct fixture *f = *state;
+    char *machine = "{\"vcpu_count\": 2, \"mem_size_mib\": 96, \"smt\": true, "
+                    "\"huge_pages\": \"2M\", \"cpu_template\": \"T2\"}";
+    char *boot = sprintf_alloc("{\"kernel_image_path\": \"%s\", \"boot_args\": \"a b\"}",
+                               kernel_file);
+    char *drive = sprintf_alloc("{\"drive_id\": \"d\", \"path_on_host\": \"%s\", "
+                                "\"is_root_device\": true, \"partuuid\": \"p-1\"}", drive_file);
+    char *net = "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap9\", "
+                "\"guest_mac\": \"aa:bb:cc:dd:ee:ff\"}";
+    char doc[2048], err[CONFIG_ERR_MAX];
+    snprintf(doc, sizeof(doc), "{\"machine-config\": %s, \"boot-source\": %s, \"drives\": [%s], "
+             "\"network-interfaces\": [%s], \"entropy\": {}}", machine, boot, drive, net);
+    struct vm_config file;
+    config_init(&file);
+    assert_int_equal(config_parse_json(&file, doc, err, sizeof(err)), 0);
+
+    assert_int_equal(req(f, HTTP_PUT, "/machine-config", machine), 204);
+    assert_int_equal(req(f, HTTP_PUT, "/boot-source", boot), 204);
+    assert_int_equal(req(f, HTTP_PUT, "/drives/d", drive), 204);
+    assert_int_equal(req(f, HTTP_PUT, "/network-interfaces/eth0", net), 204);
+    assert_int_equal(req(f, HTTP_PUT, "/entropy", "{}"), 204);
+
+    cJSON *a = config_full_json(&file), *b = config_full_json(&f->cfg);
+    char *sa = cJSON_PrintUnformatted(a), *sb = cJSON_PrintUnformatted(b);
+    assert_string_equal(sa, sb);
+    free(sa);
+    free(sb);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    config_free(&file);
+    free(boot);
+    free(drive);
+}
+
 int main(void)
 {
     int fd = mkstemp(kernel_file);
@@ -362,6 +400,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_actions_and_life_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vsock_entropy_logger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_file_equals_api, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("vmm_api_resources", tests, NULL, NULL);
     unlink(kernel_file);

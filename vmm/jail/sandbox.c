@@ -1,7 +1,5 @@
 /* Per-thread seccomp filters; see sandbox.h. System calls are listed by what each thread does,
  * glibc's own needs (malloc arenas, stdio, thread exit) included. */
-#include <stdbool.h>
-
 #include "vmm/jail/sandbox.h"
 
 #include <errno.h>
@@ -51,12 +49,12 @@ static const int api_calls[] = {
 };
 
 /* VMM thread after the build: signalfd/eventfd polling, logger and metrics files (PUT /logger,
- * PUT /metrics open them), stop requests (kill), pause (tgkill), KVM statistics and the
- * socket's removal at exit. */
+ * PUT /metrics open them), file checks (PATCH /drives), stop requests (kill), pause (tgkill),
+ * KVM statistics and the socket's removal at exit. */
 static const int vmm_calls[] = {
     SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(openat), SCMP_SYS(fcntl), SCMP_SYS(dup3),
     SCMP_SYS(kill), SCMP_SYS(pread64), SCMP_SYS(lseek), SCMP_SYS(ioctl), SCMP_SYS(unlink),
-    SCMP_SYS(unlinkat),
+    SCMP_SYS(unlinkat), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 };
 
 /* vCPU threads: KVM_RUN and the few ioctls exits need, console output, stop requests. */

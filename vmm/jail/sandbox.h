@@ -5,6 +5,8 @@
 #ifndef VMM_JAIL_SANDBOX_H
 #define VMM_JAIL_SANDBOX_H
 
+#include <stdbool.h>
+
 enum sandbox_kind { SANDBOX_API, SANDBOX_VMM, SANDBOX_VCPU };
 
 /* Set once, before any thread starts, from --no-seccomp and the debug flag
