@@ -236,6 +236,9 @@ int config_check_drives(const struct vm_config *c, char *err, size_t errlen)
         int rc = config_check_file(what, d->path, false, err, errlen);
         if (rc)
             return rc;
+        if (!d->read_only && access(d->path, W_OK))
+            return errf(err, errlen, "%s %s: %s (a read-only drive needs is_read_only or ,ro)",
+                        what, d->path, strerror(errno));
     }
     return 0;
 }

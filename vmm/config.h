@@ -70,11 +70,12 @@ struct vm_config {
     bool huge_pages;        /* "2M" */
     enum boot_protocol boot;
     bool pit;
+    bool no_acpi;           /* --no-acpi: MP table only (Firecracker has no such setting) */
+    bool rng;               /* virtio-rng: "entropy" (config file, PUT /entropy), or --rng */
     struct drive_config drives[DRIVES_MAX];
     unsigned ndrives;
     struct net_config nets[NETS_MAX];
     unsigned nnets;
-    bool entropy;           /* PUT /entropy or "entropy": a virtio-rng device was asked for */
     char *cpu_template;     /* NULL or "None": no template */
     struct run_options opt;
 };

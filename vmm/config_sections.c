@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/config.h"
 #include "vmm/json.h"
@@ -132,7 +133,11 @@ static int check_new_drive(const struct vm_config *c, const struct drive_config 
                                  j->where, c->drives[i].id);
     char what[96];
     snprintf(what, sizeof(what), "drive \"%s\":", d->id);
-    return config_check_file(what, d->path, false, j->err, j->errlen);
+    int rc = config_check_file(what, d->path, false, j->err, j->errlen);
+    if (!rc && !d->read_only && access(d->path, W_OK))
+        rc = json_errf(j->err, j->errlen, "%s %s: %s (a read-only drive needs is_read_only)",
+                       what, d->path, strerror(errno));
+    return rc;
 }
 
 int config_drive(struct vm_config *c, const cJSON *o, enum config_mode m, const char *where,
@@ -351,7 +356,7 @@ int config_entropy(struct vm_config *c, const cJSON *o, char *err, size_t errlen
     if ((rc = json_want_object(&j, o, keys)) ||
         (rc = json_check_rate_limiter(&j, o, "rate_limiter")))
         return rc;
-    c->entropy = true;
+    c->rng = true;
     return 0;
 }
 
@@ -446,7 +451,7 @@ cJSON *config_full_json(const struct vm_config *c)
         cJSON_AddItemToArray(nets, x);
     }
     cJSON_AddNullToObject(o, "vsock");
-    if (c->entropy)
+    if (c->rng)
         cJSON_AddNullToObject(cJSON_AddObjectToObject(o, "entropy"), "rate_limiter");
     else
         cJSON_AddNullToObject(o, "entropy");

@@ -14,10 +14,10 @@ const char flags_usage[] =
     "usage: motevm --config-file FILE --no-api [options]\n"
     "       motevm --kernel VMLINUX [--initrd FILE] [--cmdline ARGS] [--mem MIB] [--vcpus N]\n"
     "              [--boot-protocol linux|pvh] [--pit] [--drive PATH[,ro][,root][,id=ID]]\n"
-    "              [--net TAP[,mac=MAC][,id=ID]] [options]\n"
+    "              [--net TAP[,mac=MAC][,id=ID]] [--rng] [--no-acpi] [options]\n"
     "Firecracker flags:\n"
     "  --config-file FILE   Firecracker JSON: boot-source, machine-config, drives,\n"
-    "                       network-interfaces, logger\n"
+    "                       network-interfaces, logger, metrics, entropy\n"
     "  --no-api             no API socket: boot from the config file or the flags\n"
     "  --api-sock PATH      API socket (default /run/firecracker.socket)\n"
     "  --boot-timer         log Guest-boot-time on the boot-timer MMIO write\n"
@@ -34,7 +34,8 @@ enum flag_id {
     F_CONFIG, F_NO_API, F_API_SOCK, F_BOOT_TIMER, F_LEVEL, F_LOG_PATH, F_ID, F_METRICS,
     F_NO_SECCOMP, F_SECCOMP, F_HELP, F_VERSION, F_IGNORED, F_SHOW_LEVEL, F_SHOW_ORIGIN,
     F_MAX_PAYLOAD, F_SECCOMP_VIOLATE,
-    F_KERNEL, F_INITRD, F_CMDLINE, F_MEM, F_VCPUS, F_BOOT_PROTO, F_PIT, F_DRIVE, F_NET,
+    F_KERNEL, F_INITRD, F_CMDLINE, F_MEM, F_VCPUS, F_BOOT_PROTO, F_PIT, F_DRIVE, F_NET, F_RNG,
+    F_NO_ACPI,
 };
 
 struct flag {
@@ -78,6 +79,8 @@ static const struct flag flag_table[] = {
     { "--pit", F_PIT, false },
     { "--drive", F_DRIVE, true },
     { "--net", F_NET, true },
+    { "--rng", F_RNG, false },
+    { "--no-acpi", F_NO_ACPI, false },
 };
 #define NFLAGS (sizeof(flag_table) / sizeof(flag_table[0]))
 
@@ -239,6 +242,8 @@ static int apply(struct vm_config *c, const struct flag_use *u, char *err, size_
             return errf(err, errlen, "%s: must be linux or pvh", name);
         break;
     case F_PIT: c->pit = true; break;
+    case F_RNG: c->rng = true; break;
+    case F_NO_ACPI: c->no_acpi = true; break;
     case F_DRIVE: return parse_drive(c, v, err, errlen);
     case F_NET: return parse_net(c, v, err, errlen);
     }

@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "vmm/devices/devices.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/kvm/stats.h"
 #include "vmm/kvm/vcpu.h"
+#include "vmm/kvm/wake.h"
 #include "vmm/log.h"
 
 void machine_stop(struct machine *m, int status)
@@ -36,6 +38,31 @@ static void env_stop(void *ctx, int status)
     machine_stop(ctx, status);
 }
 
+static int env_wake_cpu(void *ctx, uint32_t apic_id, uint64_t entry)
+{
+    struct machine *m = ctx;
+    if (apic_id >= m->cfg->vcpus)
+        return -ENOENT;     /* APIC id = vCPU index (cpuid.c, mptable.c, acpi/tables.c) */
+    return vcpu_wake(&m->vcpus[apic_id], entry);
+}
+
+/* A guest write of datamatch (len bytes) at addr signals fd inside KVM, without an exit. */
+static int env_ioeventfd(void *ctx, uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+    struct machine *m = ctx;
+    struct kvm_ioeventfd io = { .datamatch = datamatch, .addr = addr, .len = len, .fd = fd,
+                                .flags = KVM_IOEVENTFD_FLAG_DATAMATCH };
+    return ioctl(m->vm.vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+/* A write to fd injects an edge on GSI irq. */
+static int env_irqfd(void *ctx, unsigned irq, int fd)
+{
+    struct machine *m = ctx;
+    struct kvm_irqfd f = { .fd = (uint32_t)fd, .gsi = irq };
+    return ioctl(m->vm.vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}
+
 void machine_report(struct machine *m)
 {
     char line[512];
@@ -52,6 +79,13 @@ void machine_report(struct machine *m)
         else
             log_msg(LOG_DEBUG, "vcpu%u stats: %s", i, line);
     }
+    for (unsigned i = 0; i < m->bus.n; i++) {
+        const struct bus_region *r = &m->bus.regions[i];
+        if (r->ops->report) {
+            r->ops->report(r->dev, line, sizeof(line));
+            log_msg(LOG_DEBUG, "%s: %s", r->name, line);
+        }
+    }
     log_msg(LOG_DEBUG, "unhandled accesses: pio reads=%lu writes=%lu, mmio reads=%lu writes=%lu",
             atomic_load(&m->bus.unknown_reads[BUS_PIO]),
             atomic_load(&m->bus.unknown_writes[BUS_PIO]),
@@ -67,17 +101,15 @@ void machine_init(struct machine *m, const struct vm_config *c, struct boot_plan
     m->plan = p;
     atomic_init(&m->stop_status, -1);
     m->env = (struct dev_env){ .ctx = m, .set_irq = env_set_irq, .stop = env_stop,
+                               .wake_cpu = env_wake_cpu,
                                .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO,
-                               .start_wall = start[0], .start_cpu = start[1] };
+                               .start_wall = start[0], .start_cpu = start[1],
+                               .mem = &m->vm.mem, .ioeventfd = env_ioeventfd,
+                               .irqfd = env_irqfd };
     pthread_mutex_init(&m->pause_lock, NULL);
     pthread_cond_init(&m->pause_cond, NULL);
     for (unsigned i = 0; i < VCPUS_MAX; i++)
         m->vcpus[i].stats_fd = -1;
-}
-
-static void kick_handler(int sig)
-{
-    (void)sig;  /* only interrupts KVM_RUN */
 }
 
 int machine_start(struct machine *m, char *err, size_t errlen)
@@ -104,9 +136,16 @@ int machine_start(struct machine *m, char *err, size_t errlen)
         return EXIT_BAD_INPUT;
     }
     kernel_close(&m->plan->kernel);
-    struct devices_options dopt = { .boot_timer_mmio = m->cfg->opt.boot_timer };
+    struct devices_options dopt;
+    devices_options_init(&dopt, m->cfg);
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         snprintf(err, errlen, "device %s: %s", dev, strerror(-rc));
+        return EXIT_HOST_FAILURE;
+    }
+    unsigned max = kvm_vm_max_vcpus(&m->vm);
+    if (m->cfg->vcpus > max) {
+        snprintf(err, errlen, "vcpu_count %u: KVM on this host allows at most %u vCPUs",
+                 m->cfg->vcpus, max);
         return EXIT_HOST_FAILURE;
     }
     for (unsigned i = 0; i < m->cfg->vcpus; i++) {
@@ -115,9 +154,13 @@ int machine_start(struct machine *m, char *err, size_t errlen)
             return EXIT_HOST_FAILURE;
         }
     }
-    struct sigaction sa = { .sa_handler = kick_handler };
-    sigaction(SIG_VCPU_KICK, &sa, NULL);
-    for (unsigned i = 0; i < m->cfg->vcpus; i++) {
+    if ((rc = vcpu_signals_init())) {
+        snprintf(err, errlen, "vCPU kick signal: %s", strerror(-rc));
+        return EXIT_HOST_FAILURE;
+    }
+    /* APs first (they wait for SIPI or the mailbox): every thread exists, and its pthread_t
+     * is known, before the BSP can run guest code that wakes one. */
+    for (unsigned i = m->cfg->vcpus; i-- > 0;) {
         if ((rc = vcpu_start(&m->vcpus[i]))) {
             snprintf(err, errlen, "vcpu%u: cannot start thread: %s", i, strerror(-rc));
             return EXIT_HOST_FAILURE;

@@ -33,6 +33,12 @@ struct vcpu {
     struct kvm_run *run;
     pthread_t thread;
     struct machine *m;
+    /* ACPI Multiprocessor Wakeup (kvm/wake.c) */
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake_done;
+    atomic_int wake_state;      /* enum vcpu_wake_state */
+    uint64_t wake_entry;        /* WakeupVector of the pending request */
+    int wake_rc;                /* its result */
 };
 
 struct machine {
@@ -53,9 +59,9 @@ struct machine {
 };
 
 /* Signals used: SIGINT/SIGTERM stop the VM (clean), SIG_STOP_REQUEST is machine_stop's wake-up
- * for the VMM thread, SIG_VCPU_KICK takes a vCPU out of KVM_RUN (pause). */
+ * for the VMM thread, SIG_VCPU_KICK (kvm/wake.h) takes a vCPU out of KVM_RUN (MP wakeup,
+ * pause). */
 #define SIG_STOP_REQUEST SIGUSR2
-#define SIG_VCPU_KICK SIGRTMIN
 
 /* Fills m; nothing touches KVM yet. start[0] is the CLOCK_MONOTONIC and start[1] the
  * CLOCK_PROCESS_CPUTIME_ID time taken first thing in main. */

@@ -1,6 +1,5 @@
 /* motevm: a KVM microVM monitor, drop-in for the firecracker binary (docs/motevm.md).
  * main: flags and config file into one struct vm_config, the log, then the VMM thread. */
-#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>

@@ -12,7 +12,10 @@
 
 #include "vmm/api/server.h"
 #include "vmm/boot/boot.h"
+#include "vmm/boot/layout.h"
+#include "vmm/devices/devices.h"
 #include "vmm/jail/sandbox.h"
+#include "vmm/kvm/wake.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
 #include "vmm/metrics.h"
@@ -20,6 +23,7 @@
 struct vmm {
     struct vm_config *cfg;
     struct boot_plan plan;
+    char cmdline[CMDLINE_MAX];  /* the guest's: boot_args and what the devices announce */
     struct machine machine;
     struct api_vmm api;
     int start_status;           /* the exit status the last failed start would give */
@@ -32,16 +36,58 @@ static uint64_t us_since(clockid_t clock, const struct timespec *t0)
     return (uint64_t)(now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-/* Every check that needs no KVM: the configuration, the kernel, the initrd. */
+/* boot_args followed by the virtio-mmio devices, as Firecracker appends them; the result must
+ * still fit in CMDLINE_MAX bytes. The configuration keeps boot_args as given. */
+static int guest_cmdline(struct vmm *v, char *err, size_t errlen)
+{
+    struct devices_options o;
+    char line[2 * CMDLINE_MAX];
+
+    devices_options_init(&o, v->cfg);
+    int n = devices_cmdline(&o, v->cfg->cmdline, line, sizeof(line));
+    if (n == -ENOSPC) {
+        snprintf(err, errlen, "devices: more virtio devices than IRQs 5-23");
+        return n;
+    }
+    if (n < 0 || n > (int)CMDLINE_MAX - 1) {
+        snprintf(err, errlen, "command line: too long with the virtio-mmio devices appended "
+                 "(%d bytes, at most %u)", n < 0 ? (int)sizeof(line) : n, CMDLINE_MAX - 1);
+        return -E2BIG;
+    }
+    memcpy(v->cmdline, line, n + 1);
+    log_msg(LOG_DEBUG, "guest command line: %s", line);
+    return 0;
+}
+
+/* The same devices as LNRO0005 nodes in the DSDT (Firecracker announces them both ways). */
+static void describe_devices(const struct vm_config *c, struct boot_plan *p)
+{
+    _Static_assert(VIRTIO_SLOTS_MAX <= ACPI_MMIO_DEVS_MAX, "every virtio slot fits the DSDT");
+    struct devices_options o;
+    struct virtio_slot s[VIRTIO_SLOTS_MAX];
+
+    devices_options_init(&o, c);
+    int n = devices_virtio_slots(&o, s); /* guest_cmdline has refused -ENOSPC already */
+    for (int i = 0; i < n; i++)
+        p->mmio_devs[i] = (struct acpi_mmio_dev){ s[i].base, MMIO_SLOT_SIZE, s[i].irq };
+    p->n_mmio_devs = n > 0 ? (unsigned)n : 0;
+}
+
+/* Every check that needs no KVM: the configuration, the command line with the devices, the
+ * kernel, the initrd. */
 static int prepare(struct vmm *v, char *err, size_t errlen)
 {
     int rc;
     v->start_status = EXIT_BAD_INPUT;
     kernel_close(&v->plan.kernel);
-    if ((rc = config_validate(v->cfg, err, errlen)) ||
-        (rc = boot_prepare(&v->plan, v->cfg, err, errlen)))
+    if ((rc = config_validate(v->cfg, err, errlen)) || (rc = guest_cmdline(v, err, errlen)) ||
+        (rc = boot_prepare(&v->plan, v->cfg, err, errlen))) {
         kernel_close(&v->plan.kernel);
-    return rc;
+        return rc;
+    }
+    v->plan.cmdline = v->cmdline;
+    describe_devices(v->cfg, &v->plan);
+    return 0;
 }
 
 /* The machine, from a prepared plan; then the VMM thread's filter. */

@@ -62,6 +62,8 @@ static void parse_option(struct cmdline *cl, const char *tok)
         cl->noacpi = true;
     else if (strcmp(tok, "--verbose") == 0)
         cl->loglevel = 7;
+    else if (str_starts(tok, "--test=") && tok[7])
+        cl->test = tok + 7;
     else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
         if (cl->nenv < CMDLINE_MAX_ENV)
             cl->env[cl->nenv++] = tok + 6;
@@ -99,15 +101,29 @@ static void add_arg(struct cmdline *cl, const char *tok)
         cl->truncated = true;
 }
 
+/* Tokens a monitor appends after whatever the user wrote (Firecracker: the devices it created,
+ * and root= for a root drive): kernel parameters wherever they stand, never program arguments. */
+static bool monitor_appended(const char *tok)
+{
+    return str_starts(tok, "virtio_mmio.device=") || str_starts(tok, "root=");
+}
+
 void cmdline_parse(struct cmdline *cl, char *buf)
 {
     memset(cl, 0, sizeof(*cl));
     cl->loglevel = -1;
     char *pos = buf, *tok;
-    bool program = false;
+    bool program = false, after_root = false;
 
     while ((tok = next_token(&pos))) {
-        if (program) {
+        bool was_root = after_root;
+        after_root = false;
+        if (program && monitor_appended(tok)) {
+            parse_param(cl, tok);
+            after_root = str_starts(tok, "root=");
+        } else if (program && was_root && (!strcmp(tok, "ro") || !strcmp(tok, "rw"))) {
+            /* Firecracker's "root=/dev/vda ro|rw" pair. */
+        } else if (program) {
             add_arg(cl, tok);
         } else if (strcmp(tok, "--") == 0) {
             program = true;

@@ -1,7 +1,8 @@
 /* The kernel command line, OSv style: kernel options first, then the program and its arguments
  * (`--bootchart --nopci /hello a b`). Linux-style `key=value` tokens are kept for drivers
  * (`virtio_mmio.device=`, `ip=`), as are Linux module flags (`i8042.noaux`, value ""); `init=/prog`
- * names the program too; `--` ends the options.
+ * names the program too; `--` ends the options. What a monitor appends after the program
+ * (`virtio_mmio.device=...`, Firecracker's `root=/dev/vda ro|rw`) stays a kernel parameter.
  * Pure C (host unit tests build it). */
 #ifndef MOTE_CMDLINE_H
 #define MOTE_CMDLINE_H
@@ -16,6 +17,7 @@
 
 struct cmdline {
     bool bootchart, nopci, noacpi;
+    const char *test;                   /* --test=NAME: run an in-kernel test suite instead */
     int loglevel;                       /* -1: not given */
     const char *params[CMDLINE_MAX_PARAMS]; /* "key=value" kept for drivers, in order */
     int nparams;

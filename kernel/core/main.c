@@ -5,7 +5,11 @@
 #include "boot/bootinfo.h"
 #include "core/cmdline.h"
 #include "mote/bootchart.h"
+#include "mote/arch.h"
 #include "mote/bootfs.h"
+#include "mote/ktest.h"
+#include "mote/platform.h"
+#include "mote/sched.h"
 #include "mote/exec.h"
 #include "mote/layout.h"
 #include "mote/mm.h"
@@ -17,6 +21,8 @@
 
 #define EARLY_MAP_LIMIT (1ull << 30) /* the early page tables reach the first GiB */
 #define EXIT_NOT_FOUND 127
+
+void irq_enable_all(void);
 
 static struct boot_info bi;
 static struct cmdline cl;
@@ -80,6 +86,20 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     page_init(&bi);
     paging_init(&bi);
     bootchart_stage("memory initialized");
+
+    platform_init(&bi, cl.noacpi);
+    sched_init();
+    irq_enable_all();
+    if (platform.ncpus > 1) {
+        unsigned n = arch_start_aps();
+        bootchart_stage("SMP launched");
+        pr_info("smp: %u of %u CPUs online\n", n, platform.ncpus);
+    }
+    if (cl.test) {
+        if (cl.bootchart)
+            bootchart_print();
+        power_off(ktest_run(cl.test));
+    }
 
     int files = bootfs_init();
     if (files < 0)

@@ -1,6 +1,6 @@
 # libFuzzer target for the API's HTTP+JSON path (tests/fuzz/api_fuzz.c), built with clang.
 #   make fuzz            build it and run FUZZ_RUNS inputs from the seed corpus (a few seconds)
-#   make fuzz FUZZ_RUNS=0 FUZZ_TIME=600   fuzz for ten minutes
+#   make fuzz FUZZ_RUNS=-1 FUZZ_TIME=600  fuzz for ten minutes
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 100000
 FUZZ_TIME ?= 0

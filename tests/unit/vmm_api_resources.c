@@ -292,7 +292,7 @@ static void test_vsock_entropy_logger(void **state)
     expect_fault(f, HTTP_PUT, "/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/v.sock\"}",
                  "vsock device not implemented yet");
     assert_int_equal(req(f, HTTP_PUT, "/entropy", "{}"), 204);
-    assert_true(f->cfg.entropy);
+    assert_true(f->cfg.rng);
     expect_fault(f, HTTP_PUT, "/entropy", "{\"rate_limiter\": {\"ops\": 5}}",
                  "entropy.rate_limiter.ops: must be an object");
     assert_int_equal(req(f, HTTP_PUT, "/logger", "{\"level\": \"debug\", \"show_level\": "

@@ -14,6 +14,7 @@
 #include "vmm/kvm/cpuid.h"
 #include "vmm/kvm/msr.h"
 #include "vmm/kvm/stats.h"
+#include "vmm/kvm/wake.h"
 #include "vmm/log.h"
 #include "vmm/metrics.h"
 
@@ -73,6 +74,10 @@ int vcpu_create(struct machine *m, unsigned index, char *err, size_t errlen)
     v->index = index;
     v->m = m;
     v->stats_fd = -1;
+    if ((rc = vcpu_wake_init(v))) {
+        errno = -rc;
+        return fail(err, errlen, index, "wakeup lock");
+    }
     v->fd = ioctl(m->vm.vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
     if (v->fd < 0)
         return fail(err, errlen, index, "KVM_CREATE_VCPU");
@@ -255,16 +260,20 @@ static void *vcpu_thread(void *arg)
             continue;
         }
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR || errno == EAGAIN) {
+                vcpu_wake_take(v);  /* a kick from the MP wakeup mailbox, maybe */
                 continue;
+            }
             fprintf(stderr, "motevm: vcpu%u: KVM_RUN: %s\n", v->index, strerror(errno));
             metric_inc(M_vcpu__failures);
             machine_stop(v->m, EXIT_HOST_FAILURE);
             break;
         }
+        vcpu_wake_ran(v);
         if (!handle_exit(v))
             break;
     }
+    vcpu_wake_exit(v);
     return NULL;
 }
 
