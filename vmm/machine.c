@@ -11,6 +11,7 @@
 
 #include "vmm/devices/devices.h"
 #include "vmm/devices/i8042.h"
+#include "vmm/devices/virtio_blk.h"
 #include "vmm/kvm/stats.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/wake.h"
@@ -208,4 +209,29 @@ int machine_ctrl_alt_del(struct machine *m, char *err, size_t errlen)
     if (rc)
         snprintf(err, errlen, "SendCtrlAltDel: i8042: %s", strerror(-rc));
     return rc;
+}
+
+int machine_change_medium(struct machine *m, const char *drive_id, const char *path, char *err,
+                          size_t errlen)
+{
+    struct devices_options o;
+    struct virtio_slot s[VIRTIO_SLOTS_MAX];
+
+    devices_options_init(&o, m->cfg);
+    int n = devices_virtio_slots(&o, s);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(s[i].name, "virtio-blk") || strcmp(devices_drive(&o, s[i].index)->id, drive_id))
+            continue;
+        for (unsigned r = 0; r < m->bus.n; r++) {
+            const struct bus_region *reg = &m->bus.regions[r];
+            if (reg->space != BUS_MMIO || reg->base != s[i].base)
+                continue;
+            int rc = virtio_blk_change_medium(reg->dev, path); /* the bus holds the virtio_blk */
+            if (rc)
+                snprintf(err, errlen, "drives: %s: %s", path, strerror(-rc));
+            return rc;
+        }
+    }
+    snprintf(err, errlen, "drives: drive \"%s\" has no block device", drive_id);
+    return -ENODEV;
 }

@@ -81,6 +81,11 @@ void machine_report(struct machine *m);
 int machine_pause(struct machine *m, char *err, size_t errlen);
 int machine_resume(struct machine *m, char *err, size_t errlen);
 
+/* PATCH /drives path_on_host after start: the drive's virtio-blk device takes the new file.
+ * Returns 0 or -errno with err set. */
+int machine_change_medium(struct machine *m, const char *drive_id, const char *path, char *err,
+                          size_t errlen);
+
 /* SendCtrlAltDel: the key presses on the i8042. Returns 0 or -errno with err set. */
 int machine_ctrl_alt_del(struct machine *m, char *err, size_t errlen);
 

@@ -126,8 +126,15 @@ static int op_resume(void *ctx, char *err, size_t errlen)
     return machine_resume(&((struct vmm *)ctx)->machine, err, errlen);
 }
 
+static int op_change_medium(void *ctx, const char *id, const char *path, char *err,
+                            size_t errlen)
+{
+    return machine_change_medium(&((struct vmm *)ctx)->machine, id, path, err, errlen);
+}
+
 static struct api_ops vmm_api_ops = {
     .start = op_start, .ctrl_alt_del = op_ctrl_alt_del, .pause = op_pause, .resume = op_resume,
+    .change_medium = op_change_medium,
 };
 
 static void noop_handler(int sig)

@@ -38,8 +38,15 @@ static int fake_start(void *ctx, char *err, size_t errlen)
 static int fake_cad(void *ctx, char *err, size_t errlen) { ops_seen.cads++; return 0; }
 static int fake_pause(void *ctx, char *err, size_t errlen) { ops_seen.pauses++; return 0; }
 static int fake_resume(void *ctx, char *err, size_t errlen) { ops_seen.resumes++; return 0; }
+static char changed_to[256];
+static int fake_medium(void *ctx, const char *id, const char *path, char *err, size_t errlen)
+{
+    snprintf(changed_to, sizeof(changed_to), "%s=%s", id, path);
+    return 0;
+}
 
-static const struct api_ops fake_ops = { NULL, fake_start, fake_cad, fake_pause, fake_resume };
+static const struct api_ops fake_ops = { NULL, fake_start, fake_cad, fake_pause, fake_resume,
+                                         fake_medium };
 
 struct fixture {
     struct vm_config cfg;
@@ -222,6 +229,20 @@ static void test_drives_and_nets(void **state)
     expect_fault(f, HTTP_PATCH, "/drives/rootfs", "{\"drive_id\": \"rootfs\"}",
                  "not supported before starting");
     assert_int_equal(f->cfg.ndrives, 1);
+    /* After the start: media change goes to the VMM, and the configuration follows. */
+    f->vmm.state = API_RUNNING;
+    body = sprintf_alloc("{\"drive_id\": \"rootfs\", \"path_on_host\": \"%s\"}", kernel_file);
+    assert_int_equal(req(f, HTTP_PATCH, "/drives/rootfs", body), 204);
+    free(body);
+    assert_non_null(strstr(changed_to, "rootfs=/tmp/vmm_api_kernel"));
+    assert_string_equal(f->cfg.drives[0].path, kernel_file);
+    expect_fault(f, HTTP_PATCH, "/drives/rootfs", "{\"drive_id\": \"rootfs\", "
+                 "\"path_on_host\": \"/nope\"}", "No such file");
+    expect_fault(f, HTTP_PATCH, "/drives/rootfs", "{\"drive_id\": \"rootfs\", "
+                 "\"rate_limiter\": {}}", "rate limiting is not implemented yet");
+    expect_fault(f, HTTP_PATCH, "/drives/other", "{\"drive_id\": \"other\"}",
+                 "no drive \"other\"");
+    f->vmm.state = API_NOT_STARTED;
 
     assert_int_equal(req(f, HTTP_PUT, "/network-interfaces/eth0", "{\"iface_id\": \"eth0\", "
                          "\"host_dev_name\": \"tap0\", \"guest_mac\": \"06:00:ac:10:00:02\"}"),
@@ -272,6 +293,7 @@ static void test_actions_and_life_cycle(void **state)
     expect_fault(f, HTTP_PUT, "/entropy", "{}", "after starting");
     expect_fault(f, HTTP_PUT, "/vsock", "{}", "after starting");
     expect_fault(f, HTTP_PATCH, "/drives/a", "{\"drive_id\": \"a\"}", "no drive \"a\"");
+    assert_int_equal(f->cfg.ndrives, 0);
     assert_int_equal(req(f, HTTP_PUT, "/actions", "{\"action_type\": \"SendCtrlAltDel\"}"), 204);
     assert_int_equal(ops_seen.cads, 1);
     assert_int_equal(req(f, HTTP_PATCH, "/vm", "{\"state\": \"Paused\"}"), 204);

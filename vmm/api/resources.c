@@ -151,11 +151,21 @@ static void patch_drive(struct req *q)
     if (!post_boot(q))
         return;
     int rc = config_drive_patch(q->v->cfg, q->body, q->id, &path, q->err, sizeof(q->err));
-    if (!rc) {
-        /* No virtio-block device yet: nothing can take the new medium or rate limiter. */
-        snprintf(q->err, sizeof(q->err), "drives: updating drive \"%s\" is not supported yet "
-                                         "(motevm has no block device)", q->id);
+    if (!rc && json_has(q->body, "rate_limiter")) {
+        snprintf(q->err, sizeof(q->err), "drives.rate_limiter: rate limiting is not implemented "
+                                         "yet; nothing was changed");
         rc = -ENOTSUP;
+    }
+    if (!rc && path) {
+        if (!q->v->ops->change_medium) {
+            snprintf(q->err, sizeof(q->err), "drives: media change is not supported");
+            rc = -ENOTSUP;
+        } else if (!(rc = q->v->ops->change_medium(q->v->ops->ctx, q->id, path, q->err,
+                                                    sizeof(q->err)))) {
+            for (unsigned i = 0; i < q->v->cfg->ndrives; i++)
+                if (!strcmp(q->v->cfg->drives[i].id, q->id))
+                    config_set_str(&q->v->cfg->drives[i].path, path);
+        }
     }
     free(path);
     done(q, rc);

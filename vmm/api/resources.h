@@ -21,6 +21,8 @@ struct api_ops {
     int (*ctrl_alt_del)(void *ctx, char *err, size_t errlen);
     int (*pause)(void *ctx, char *err, size_t errlen);
     int (*resume)(void *ctx, char *err, size_t errlen);
+    /* PATCH /drives path_on_host after start: the new medium for drive id. */
+    int (*change_medium)(void *ctx, const char *id, const char *path, char *err, size_t errlen);
 };
 
 struct api_vmm {

@@ -184,3 +184,25 @@ void virtio_blk_close(struct virtio_blk *b)
         close(b->fd);
     b->fd = -1;
 }
+
+int virtio_blk_change_medium(struct virtio_blk *b, const char *path)
+{
+    int fd = open(path, (b->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    pthread_mutex_lock(&b->mmio.lock);     /* requests run under it: none sees a half swap */
+    int old = b->fd;
+    b->fd = fd;
+    b->sectors = (uint64_t)size / SECTOR;
+    b->config.capacity = b->sectors;
+    pthread_mutex_unlock(&b->mmio.lock);
+    close(old);
+    virtio_mmio_config_changed(&b->mmio);
+    return 0;
+}

@@ -477,3 +477,11 @@ void virtio_mmio_destroy(struct virtio_mmio *v)
         v->ops = NULL;
     }
 }
+
+void virtio_mmio_config_changed(struct virtio_mmio *v)
+{
+    pthread_mutex_lock(&v->lock);
+    v->config_generation++;
+    pthread_mutex_unlock(&v->lock);
+    raise_irq(v, VIRTIO_MMIO_INT_CONFIG);
+}

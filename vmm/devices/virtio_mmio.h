@@ -102,6 +102,10 @@ void virtio_mmio_destroy(struct virtio_mmio *v);
 /* Drains queue qi: every available chain to ops->request, used ring, interrupt if wanted. */
 void virtio_mmio_process(struct virtio_mmio *v, unsigned qi);
 
+/* The device changed its config space (e.g. a new medium): bumps ConfigGeneration and raises
+ * the configuration-change interrupt (virtio 1.2 §4.2.2, §2.5.1). Any thread. */
+void virtio_mmio_config_changed(struct virtio_mmio *v);
+
 /* True once the device has set DEVICE_NEEDS_RESET. */
 bool virtio_mmio_needs_reset(struct virtio_mmio *v);
 
