@@ -207,8 +207,8 @@ static int apply(struct vm_config *c, const struct flag_use *u, char *err, size_
         c->opt.api_max_payload = n;
         break;
     case F_SECCOMP_VIOLATE:
-        if (strcmp(v, "api") && strcmp(v, "vmm") && strcmp(v, "vcpu"))
-            return errf(err, errlen, "%s: must be api, vmm or vcpu", name);
+        if (strcmp(v, "api") && strcmp(v, "vmm") && strcmp(v, "vcpu") && strcmp(v, "device"))
+            return errf(err, errlen, "%s: must be api, vmm, vcpu or device", name);
         config_set_str(&c->opt.seccomp_violate, v);
         break;
     case F_LEVEL:

@@ -226,8 +226,10 @@ int vmm_run(struct vm_config *cfg, const struct timespec start[2], bool boot_now
     v->api = (struct api_vmm){ .cfg = cfg, .state = API_NOT_STARTED, .ops = &vmm_api_ops };
     machine_init(&v->machine, cfg, &v->plan, start);
     sandbox_configure(!cfg->opt.no_seccomp, cfg->opt.seccomp_violate);
-    if (!cfg->opt.no_seccomp)
+    if (!cfg->opt.no_seccomp) {
         v->machine.vcpu_thread_init = sandbox_vcpu_thread;
+        v->machine.env.thread_init = sandbox_device_thread;
+    }
     if (cfg->opt.seccomp_filter)
         log_msg(LOG_WARN, "--seccomp-filter %s: custom filters are not supported; motevm's "
                           "built-in filters are used", cfg->opt.seccomp_filter);

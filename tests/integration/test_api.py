@@ -456,12 +456,12 @@ def test_config_file_with_api_boots_at_once(tmp_path):
     assert not os.path.exists(sock)
 
 
-@pytest.mark.parametrize("kind", ["api", "vmm", "vcpu"])
+@pytest.mark.parametrize("kind", ["api", "vmm", "vcpu", "device"])
 def test_seccomp_violation_kills(kind):
     if kind != "api" and not kvm_available():
         pytest.skip(f"the {kind} thread's filter is loaded when the VM runs: needs /dev/kvm")
-    m = Monitor("--debug-seccomp-violation", kind, "--kernel", KERNEL, "--cmdline", "/hello") \
-        if kind != "api" else None
+    m = Monitor("--debug-seccomp-violation", kind, "--kernel", KERNEL, "--cmdline", "/hello",
+                "--rng") if kind != "api" else None
     if kind == "api":
         # The API thread loads its filter first thing, then makes the forbidden call.
         import subprocess

@@ -60,7 +60,7 @@ def test_version_and_help():
     (HELLO + ["--boot-protocol", "efi"], "--boot-protocol: must be linux or pvh"),
     (HELLO + ["--pit=yes"], "--pit: takes no value"),
     (["--no-api", "--http-api-max-payload-size", "0"], "--http-api-max-payload-size: must be"),
-    (["--no-api", "--debug-seccomp-violation", "io"], "must be api, vmm or vcpu"),
+    (["--no-api", "--debug-seccomp-violation", "io"], "must be api, vmm, vcpu or device"),
     (HELLO + ["--no-acpi=no"], "--no-acpi: takes no value"),
     (["--no-api"], "no kernel"),
     (["--kernel", "/nonexistent/vmlinux", "--no-api"], "No such file or directory"),

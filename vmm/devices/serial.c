@@ -248,6 +248,8 @@ static void *input_thread(void *arg)
     struct serial *s = arg;
     uint8_t buf[SERIAL_FIFO_SIZE];
 
+    if (s->env->thread_init)
+        s->env->thread_init();
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (s->count == SERIAL_FIFO_SIZE)

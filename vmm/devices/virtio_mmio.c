@@ -407,6 +407,8 @@ static void *device_thread(void *arg)
     struct virtio_mmio *v = arg;
     struct pollfd pfd[VIRTIO_MMIO_QUEUES_MAX];
 
+    if (v->env->thread_init)
+        v->env->thread_init();
     for (unsigned i = 0; i < v->nqueues; i++)
         pfd[i] = (struct pollfd){ .fd = v->notify_fd[i], .events = POLLIN };
     while (!atomic_load(&v->stopping)) {

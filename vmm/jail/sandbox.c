@@ -15,11 +15,11 @@
 static bool sandbox_on;
 static int sandbox_violate = -1;
 
-static const char *const kind_names[] = { "api", "vmm", "vcpu" };
+static const char *const kind_names[] = { "api", "vmm", "vcpu", "device" };
 
 int sandbox_kind_parse(const char *s)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (!strcmp(s, kind_names[i]))
             return i;
     return -1;
@@ -57,11 +57,22 @@ static const int vmm_calls[] = {
     SCMP_SYS(unlinkat), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 };
 
-/* vCPU threads: KVM_RUN and the few ioctls exits need, console output, stop requests. */
+/* vCPU threads: KVM_RUN and the ioctls exits need (register dumps, the ACPI mailbox wakeup of
+ * an AP: kvm/wake.c), console output, stop requests. */
 static const int vcpu_calls[] = { SCMP_SYS(kill), SCMP_SYS(writev) };
 static const unsigned long vcpu_ioctls[] = {
-    KVM_RUN, KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS,
+    KVM_RUN, KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS, KVM_SET_REGS, KVM_SET_SREGS,
+    KVM_SET_FPU, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 };
+
+/* Device threads: virtio queues (eventfd poll, file I/O of virtio-blk, irqfd writes or
+ * KVM_IRQ_LINE), the console's input thread (stdin). */
+static const int device_calls[] = {
+    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(preadv2),
+    SCMP_SYS(pwritev2), SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fdatasync),
+    SCMP_SYS(fsync), SCMP_SYS(lseek), SCMP_SYS(kill), SCMP_SYS(writev),
+};
+static const unsigned long device_ioctls[] = { KVM_IRQ_LINE };
 
 static int add_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 {
@@ -74,6 +85,17 @@ static int add_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 }
 
 #define ADD_ALL(ctx, a) add_all(ctx, a, sizeof(a) / sizeof(a[0]))
+
+static int add_ioctls(scmp_filter_ctx ctx, const unsigned long *cmds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                  SCMP_A1(SCMP_CMP_EQ, cmds[i]));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
 
 static int build(scmp_filter_ctx ctx, enum sandbox_kind kind)
 {
@@ -88,11 +110,11 @@ static int build(scmp_filter_ctx ctx, enum sandbox_kind kind)
     case SANDBOX_VCPU:
         if ((rc = ADD_ALL(ctx, vcpu_calls)))
             return rc;
-        for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
-            if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                                       SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]))))
-                return rc;
-        return 0;
+        return add_ioctls(ctx, vcpu_ioctls, sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]));
+    case SANDBOX_DEVICE:
+        if ((rc = ADD_ALL(ctx, device_calls)))
+            return rc;
+        return add_ioctls(ctx, device_ioctls, sizeof(device_ioctls) / sizeof(device_ioctls[0]));
     }
     return -EINVAL;
 }
@@ -127,4 +149,9 @@ void sandbox_api_thread(void)
 void sandbox_vcpu_thread(void)
 {
     sandbox_apply(SANDBOX_VCPU);
+}
+
+void sandbox_device_thread(void)
+{
+    sandbox_apply(SANDBOX_DEVICE);
 }
