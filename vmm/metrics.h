@@ -65,6 +65,12 @@
     X(i8042, write_count, INC)                                                                  \
     X(i8042, reset_count, INC)                                                                  \
     X(i8042, missed_read_count, INC)                                                            \
+    X(block, read_count, INC)                                                                   \
+    X(block, write_count, INC)                                                                  \
+    X(block, flush_count, INC)                                                                  \
+    X(block, read_bytes, INC)                                                                   \
+    X(block, write_bytes, INC)                                                                  \
+    X(block, io_errors, INC)                                                                    \
     X(boot, guest_boot_time_us, SET)                                                            \
     X(boot, guest_boot_time_cpu_us, SET)                                                        \
     X(vmm, panic_count, INC)                                                                    \

@@ -17,7 +17,7 @@ UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/
 # virtio: the walker, the MMIO transport and the devices, each driven by a fake guest
 # (tests/unit/virtio_guest.c) that writes rings into fake RAM and pokes the registers.
 VIRTIO_TEST_SRCS := tests/unit/virtio_guest.c vmm/devices/virtq.c vmm/devices/virtio_mmio.c \
-	vmm/mem.c vmm/log.c
+	vmm/mem.c vmm/log.c vmm/metrics.c
 UNIT_TESTS += vmm_virtq vmm_virtio_mmio vmm_virtio_blk vmm_virtio_rng
 UNIT_SRCS_vmm_virtq := tests/unit/vmm_virtq.c $(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtq := -lpthread

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/log.h"
+#include "vmm/metrics.h"
 
 #define SECTOR VIRTIO_BLK_SECTOR_SIZE
 #define FEATURE(bit) (1ull << (bit))
@@ -108,6 +109,17 @@ static int blk_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c
     }
     b->ioerr += status == VIRTIO_BLK_S_IOERR;
     b->unsupp += status == VIRTIO_BLK_S_UNSUPP;
+    if (status != VIRTIO_BLK_S_OK) {
+        metric_inc(M_block__io_errors);
+    } else if (h.type == VIRTIO_BLK_T_IN) {
+        metric_inc(M_block__read_count);
+        metric_add(M_block__read_bytes, in_len);
+    } else if (h.type == VIRTIO_BLK_T_OUT) {
+        metric_inc(M_block__write_count);
+        metric_add(M_block__write_bytes, out_len);
+    } else if (h.type == VIRTIO_BLK_T_FLUSH) {
+        metric_inc(M_block__flush_count);
+    }
     /* The status byte is the chain's last writable byte, written after the data. */
     virtq_buf_to_iov(in, c->nwrite, c->write_len - 1, &status, 1);
     *written = done + 1;
