@@ -271,8 +271,8 @@ int config_validate(const struct vm_config *c, char *err, size_t errlen)
     int rc;
 
     if (!c->kernel_path)
-        return errf(err, errlen, "no kernel: give --kernel FILE or a config file with "
-                                 "boot-source.kernel_image_path");
+        return errf(err, errlen, "no kernel: give --kernel FILE, a config file with "
+                                 "boot-source.kernel_image_path, or PUT /boot-source");
     if (c->vcpus < 1 || c->vcpus > VCPUS_MAX)
         return errf(err, errlen, "machine-config.vcpu_count: must be an integer 1-32");
     if (c->mem_mib < 1 || c->mem_mib > MEM_MIB_MAX)

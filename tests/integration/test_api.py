@@ -403,7 +403,7 @@ def test_metrics(tmp_path):
         assert line["put_api_requests"]["drive_fails"] == 1
         assert 0 < line["api_server"]["process_startup_time_us"] < 5_000_000
         assert line["api_server"]["process_startup_time_cpu_us"] > 0
-        for group in ("vcpu", "uart", "i8042", "boot"):
+        for group in ("vcpu", "uart", "i8042", "block", "boot"):
             assert group in line
         assert "already configured" in fault(m.api.put("/metrics", {"metrics_path": "/tmp/m"}))
     finally:
