@@ -306,6 +306,28 @@ def test_client_disconnects_mid_body(vm):
     assert vm.api.get("/machine-config")[1]["mem_size_mib"] == 128
 
 
+def test_client_that_never_reads(vm):
+    """Pipelined requests whose answers are never read: the server drops that client (its send
+    times out) and goes on serving the others."""
+    hog = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hog.connect(vm.sock)
+    hog.setblocking(False)
+    req = b"GET /vm/config HTTP/1.1\r\n\r\n"
+    sent = 0
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sent < 8 << 20:
+        try:
+            sent += hog.send(req * 64)
+        except BlockingIOError:
+            time.sleep(0.01)
+        except OSError:
+            break                                   # dropped by the server
+    t0 = time.monotonic()
+    assert Api(vm.sock).get("/")[0] == 200
+    assert time.monotonic() - t0 < 5
+    hog.close()
+
+
 def test_body_over_the_limit(vm):
     body = json.dumps({"kernel_image_path": "x" * (50 * 1024)}).encode()
     out = raw_exchange(vm.sock, b"PUT /boot-source HTTP/1.1\r\nContent-Length: %d\r\n\r\n"

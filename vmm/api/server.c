@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "vmm/log.h"
 
 #define API_THREAD_STACK (256 * 1024)
+#define API_SEND_TIMEOUT_MS 1000    /* a client that does not read its answers is dropped */
 
 struct conn {
     int fd;                     /* -1: free slot */
@@ -215,9 +217,12 @@ static bool conn_read(struct api_server *s, struct conn *c)
 
 static void accept_one(struct api_server *s)
 {
+    struct timeval tv = { API_SEND_TIMEOUT_MS / 1000, (API_SEND_TIMEOUT_MS % 1000) * 1000 };
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0)
         return;
+    /* One thread serves every connection: a send must not wait forever on one of them. */
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     for (int i = 0; i < API_CONN_MAX; i++) {
         if (s->conns[i].fd < 0) {
             s->conns[i] = (struct conn){ .fd = fd };

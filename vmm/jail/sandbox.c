@@ -45,7 +45,7 @@ static const int common_calls[] = {
 /* API thread: the listening socket and its connections, the hand-over eventfd. */
 static const int api_calls[] = {
     SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(poll),
-    SCMP_SYS(ppoll), SCMP_SYS(shutdown),
+    SCMP_SYS(ppoll), SCMP_SYS(shutdown), SCMP_SYS(setsockopt),
 };
 
 /* VMM thread after the build: signalfd/eventfd polling, logger and metrics files (PUT /logger,
