@@ -31,6 +31,15 @@ static void setup_log(const struct vm_config *c)
     }
 }
 
+/* stdin, stdout and stderr must exist: otherwise the API socket or an eventfd would get their
+ * numbers, and log lines or console output would go into it. */
+static void ensure_stdio(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            exit(EXIT_HOST_FAILURE);
+}
+
 int main(int argc, char **argv)
 {
     struct timespec start[2];
@@ -44,6 +53,7 @@ int main(int argc, char **argv)
     /* One malloc arena for every thread: freeing in a thread's own arena may read
      * /proc/sys/vm/overcommit_memory (glibc shrink_heap), which the seccomp filters forbid. */
     mallopt(M_ARENA_MAX, 1);
+    ensure_stdio();
     config_init(&cfg);
     if (flags_parse(argc, argv, &cfg, &action, err, sizeof(err)))
         die_bad_input(err);
