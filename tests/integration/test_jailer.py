@@ -130,6 +130,17 @@ def test_boot_in_the_jail(need_kvm, jail):
     assert "Hello from C code" in r.stdout
 
 
+def test_default_socket_in_the_jail(jail):
+    p = jail.popen(motevm_args=[])
+    try:
+        sock = jail.wait_socket("run/firecracker.socket")
+        assert Api(sock).get("/")[0] == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=10)
+    assert p.returncode == 0
+
+
 def test_seccomp_violation_kills_the_jailed_monitor(jail):
     r = jail.run(motevm_args=["--api-sock", "/api.sock", "--debug-seccomp-violation", "api"])
     assert r.returncode == -signal.SIGSYS, r.stderr

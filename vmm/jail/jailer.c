@@ -276,8 +276,10 @@ int main(int argc, char **argv)
     make_node("/dev/net/tun", 10, 200, 0600, o.uid, o.gid);
     make_node("/dev/null", 1, 3, 0666, 0, 0);
     make_node("/dev/urandom", 1, 9, 0444, 0, 0);
-    /* The jail's root belongs to the jailed user, who creates its API socket there. */
-    if (chown("/", o.uid, o.gid))
+    /* The jail's root and /run belong to the jailed user, who creates its API socket there
+     * (motevm's default, as firecracker's, is /run/firecracker.socket). */
+    mkdir_p("/run", 0755);
+    if (chown("/", o.uid, o.gid) || chown("/run", o.uid, o.gid))
         die("chown the chroot: %s", strerror(errno));
     /* 9. Daemonize: a new session, stdio to /dev/null. */
     if (o.daemonize) {
