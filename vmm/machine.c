@@ -14,6 +14,7 @@
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/wake.h"
 #include "vmm/log.h"
+#include "vmm/net/tap.h"
 
 #define SIG_STOP_REQUEST SIGUSR2
 
@@ -109,12 +110,38 @@ static int wait_for_stop(struct machine *m, const sigset_t *set)
     return atomic_load(&m->stop_status);
 }
 
+/* Every network interface's tap, before /dev/kvm is opened. A tap that is missing, busy, not
+ * a tap or not ours is the configuration's fault (EXIT_BAD_INPUT); no /dev/net/tun is the
+ * host's. The fds live as long as the process. */
+static int open_taps(struct machine *m)
+{
+    char err[CONFIG_ERR_MAX];
+
+    for (unsigned i = 0; i < m->cfg->nnets; i++) {
+        const struct net_config *n = &m->cfg->nets[i];
+        int fd = tap_open(n->host_dev, err, sizeof(err));
+        if (fd < 0) {
+            fprintf(stderr, "motevm: network interface %s: %s\n", n->id, err);
+            while (i--)
+                close(m->tap_fds[i]);
+            return fd == -ENODEV || fd == -EBUSY || fd == -EPERM || fd == -EACCES ||
+                           fd == -EINVAL || fd == -ENAMETOOLONG
+                       ? EXIT_BAD_INPUT
+                       : EXIT_HOST_FAILURE;
+        }
+        m->tap_fds[i] = fd;
+    }
+    return EXIT_OK;
+}
+
 static int build(struct machine *m)
 {
     char err[CONFIG_ERR_MAX];
     const char *dev = NULL;
     int rc;
 
+    if ((rc = open_taps(m)) != EXIT_OK)
+        return rc;
     struct kvm_vm_options vo = { m->plan->ram_size, m->cfg->huge_pages, m->cfg->pit };
     if (kvm_vm_create(&m->vm, &vo, err, sizeof(err))) {
         fprintf(stderr, "motevm: %s\n", err);
@@ -127,6 +154,7 @@ static int build(struct machine *m)
     kernel_close(&m->plan->kernel);
     struct devices_options dopt;
     devices_options_init(&dopt, m->cfg);
+    dopt.tap_fds = m->tap_fds;
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         fprintf(stderr, "motevm: device %s: %s\n", dev, strerror(-rc));
         return EXIT_HOST_FAILURE;

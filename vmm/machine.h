@@ -45,6 +45,7 @@ struct machine {
     struct vcpu vcpus[VCPUS_MAX];
     struct bus bus;
     struct dev_env env;
+    int tap_fds[NETS_MAX];      /* the network interfaces' taps, opened before /dev/kvm */
     atomic_int stop_status;     /* -1 while running; the first stop request sets it */
 };
 

@@ -36,6 +36,8 @@ VMM_SRCS += vmm/devices/virtq.c
 VMM_SRCS += vmm/devices/virtio_mmio.c
 VMM_SRCS += vmm/devices/virtio_blk.c
 VMM_SRCS += vmm/devices/virtio_rng.c
+VMM_SRCS += vmm/devices/virtio_net.c
+VMM_SRCS += vmm/net/tap.c
 
 VMM_OBJS := $(patsubst %.c,$(BUILD)/vmm/%.o,$(VMM_SRCS) $(COMMON_SRCS))
 VMM_LIBS := -lcjson -lpthread

@@ -9,7 +9,8 @@ UNIT_SRCS_vmm_devices := tests/unit/vmm_devices.c vmm/devices/bus.c vmm/devices/
 	vmm/devices/i8042.c vmm/devices/boot_timer.c vmm/devices/debug_exit.c \
 	vmm/devices/acpi_sleep.c vmm/devices/mp_wakeup.c \
 	vmm/devices/devices.c vmm/devices/virtq.c vmm/devices/virtio_mmio.c \
-	vmm/devices/virtio_blk.c vmm/devices/virtio_rng.c vmm/mem.c vmm/log.c
+	vmm/devices/virtio_blk.c vmm/devices/virtio_rng.c vmm/devices/virtio_net.c vmm/mem.c \
+	vmm/log.c
 UNIT_LIBS_vmm_devices := -lpthread
 UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/stats.c
 
@@ -17,7 +18,7 @@ UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/
 # (tests/unit/virtio_guest.c) that writes rings into fake RAM and pokes the registers.
 VIRTIO_TEST_SRCS := tests/unit/virtio_guest.c vmm/devices/virtq.c vmm/devices/virtio_mmio.c \
 	vmm/mem.c vmm/log.c
-UNIT_TESTS += vmm_virtq vmm_virtio_mmio vmm_virtio_blk vmm_virtio_rng
+UNIT_TESTS += vmm_virtq vmm_virtio_mmio vmm_virtio_blk vmm_virtio_rng vmm_virtio_net
 UNIT_SRCS_vmm_virtq := tests/unit/vmm_virtq.c $(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtq := -lpthread
 UNIT_SRCS_vmm_virtio_mmio := tests/unit/vmm_virtio_mmio.c $(VIRTIO_TEST_SRCS)
@@ -28,6 +29,9 @@ UNIT_LIBS_vmm_virtio_blk := -lpthread
 UNIT_SRCS_vmm_virtio_rng := tests/unit/vmm_virtio_rng.c vmm/devices/virtio_rng.c \
 	$(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtio_rng := -lpthread
+UNIT_SRCS_vmm_virtio_net := tests/unit/vmm_virtio_net.c vmm/devices/virtio_net.c \
+	$(VIRTIO_TEST_SRCS)
+UNIT_LIBS_vmm_virtio_net := -lpthread
 UNIT_SRCS_vmm_acpi := tests/unit/vmm_acpi.c vmm/acpi/tables.c vmm/acpi/dsdt.c vmm/acpi/aml.c \
 	vmm/boot/regs.c vmm/boot/tables.c
 UNIT_SRCS_vmm_acpi_devices := tests/unit/vmm_acpi_devices.c vmm/devices/bus.c \

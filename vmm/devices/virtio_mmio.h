@@ -34,6 +34,12 @@ struct virtio_device_ops {
      * needs a reset. Called with the device's lock held. */
     int (*request)(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c, uint32_t *written);
     void (*reset)(struct virtio_mmio *v); /* optional: device state back to power-on */
+    /* Optional, replaces the chain-at-a-time loop of virtio_mmio_process for a device that
+     * pops and pushes itself (net: one frame over several RX chains, RX driven by the tap).
+     * Called with the lock held, DRIVER_OK set, not broken, queue qi ready. Sets *pushed when
+     * it put anything in the used ring (the transport then interrupts if the driver wants).
+     * Returns 0, or a negative errno with virtq_set_fault on the queue: needs reset. */
+    int (*drain)(struct virtio_mmio *v, unsigned qi, bool *pushed);
 };
 
 struct virtio_mmio_params {
@@ -46,6 +52,8 @@ struct virtio_mmio_params {
     uint16_t queue_size;        /* QueueNumMax, a power of two */
     uint64_t max_chain_bytes;   /* 0: UINT32_MAX */
     bool threaded;              /* drain queues on a device thread (else on the vCPU thread) */
+    bool own_loop;              /* threaded, but the device runs its own loop over notify_fd[]
+                                 * (net: also the tap): virtio_mmio_start starts no thread */
 };
 
 struct virtio_mmio {
@@ -77,6 +85,7 @@ struct virtio_mmio {
 
     /* Notify and interrupt paths. */
     bool threaded;
+    bool own_loop;
     int notify_fd[VIRTIO_MMIO_QUEUES_MAX]; /* eventfds, -1 when inline */
     int irq_fd;                 /* KVM irqfd, -1: env->set_irq pulses */
     bool thread_started;
@@ -93,7 +102,8 @@ int virtio_mmio_init(struct virtio_mmio *v, const struct dev_env *env,
                      const struct virtio_mmio_params *p);
 
 /* Threaded mode: registers the ioeventfd/irqfd when env offers them (falling back to the MMIO
- * exit and set_irq when they fail), then starts the device thread. Inline: nothing. */
+ * exit and set_irq when they fail), then starts the device thread (not with own_loop: the
+ * device reads notify_fd[] itself). Inline: nothing. */
 int virtio_mmio_start(struct virtio_mmio *v);
 
 /* Stops the thread (if any), closes the eventfds, frees the queues. */
