@@ -29,7 +29,7 @@ UNIT_LIBS_vmm_virtio_blk := -lpthread
 UNIT_SRCS_vmm_virtio_rng := tests/unit/vmm_virtio_rng.c vmm/devices/virtio_rng.c \
 	$(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtio_rng := -lpthread
-UNIT_SRCS_vmm_virtio_net := tests/unit/vmm_virtio_net.c vmm/devices/virtio_net.c \
+UNIT_SRCS_vmm_virtio_net := tests/unit/vmm_virtio_net.c vmm/devices/virtio_net.c vmm/net/tap.c \
 	$(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtio_net := -lpthread
 UNIT_SRCS_vmm_acpi := tests/unit/vmm_acpi.c vmm/acpi/tables.c vmm/acpi/dsdt.c vmm/acpi/aml.c \
