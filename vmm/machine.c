@@ -124,8 +124,8 @@ static int open_taps(struct machine *m)
             fprintf(stderr, "motevm: network interface %s: %s\n", n->id, err);
             while (i--)
                 close(m->tap_fds[i]);
-            return fd == -ENODEV || fd == -EBUSY || fd == -EPERM || fd == -EACCES ||
-                           fd == -EINVAL || fd == -ENAMETOOLONG
+            return fd == -ENODEV || fd == -EBUSY || fd == -EPERM || fd == -EINVAL ||
+                           fd == -ENAMETOOLONG
                        ? EXIT_BAD_INPUT
                        : EXIT_HOST_FAILURE;
         }

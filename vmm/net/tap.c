@@ -39,9 +39,9 @@ int tap_open(const char *name, char *err, size_t errlen)
                     "tap %s: no such network interface in this network namespace (create it "
                     "first: ip tuntap add dev %s mode tap)", name, name);
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return fail(-1, -errno, err, errlen, "tap %s: cannot open /dev/net/tun: %s", name,
-                    strerror(errno));
+    if (fd < 0) /* -EPERM is kept for the tap's owner check: a device cgroup says -EACCES */
+        return fail(-1, errno == EPERM ? -EACCES : -errno, err, errlen,
+                    "tap %s: cannot open /dev/net/tun: %s", name, strerror(errno));
     memset(&ifr, 0, sizeof(ifr));
     memcpy(ifr.ifr_name, name, strlen(name));
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
@@ -50,7 +50,7 @@ int tap_open(const char *name, char *err, size_t errlen)
         if (rc == -EBUSY)
             return fail(fd, rc, err, errlen, "tap %s: busy: another process has it open", name);
         if (rc == -EPERM || rc == -EACCES)
-            return fail(fd, rc, err, errlen, "tap %s: permission denied: the tap belongs to "
+            return fail(fd, -EPERM, err, errlen, "tap %s: permission denied: the tap belongs to "
                         "another user or group (ip tuntap add ... user U), or CAP_NET_ADMIN "
                         "is missing", name);
         if (rc == -EINVAL)

@@ -12,7 +12,8 @@
 /* Opens tap `name`. Returns the fd, or a negative errno with err = "<why>" (one line, no
  * trailing newline): -ENODEV no such interface, -EBUSY attached to another process, -EPERM
  * no permission, -EINVAL not a tap (a tun, a multi-queue tap, or not a tun/tap at all),
- * -ENAMETOOLONG longer than 15 characters; /dev/net/tun itself missing gives its errno. */
+ * -ENAMETOOLONG longer than 15 characters: the configuration's fault. Anything else (such as
+ * -ENOENT or -EACCES opening /dev/net/tun) is the host's. */
 int tap_open(const char *name, char *err, size_t errlen);
 
 /* TUNSETOFFLOAD with TUN_F_* flags (0: the host hands over only checksummed, unsegmented
