@@ -228,7 +228,6 @@ static int tx_drain(struct virtio_net *n, struct virtq *q, bool *pushed)
     struct virtq_chain c;
     int rc;
 
-    n->tx_more = false;
     for (;;) {
         virtq_notify_disable(q);
         while ((rc = virtq_pop(q, &c)) > 0) {
@@ -256,7 +255,6 @@ static void net_reset(struct virtio_mmio *v)
 {
     struct virtio_net *n = v->dev;
     rx_forget(n); /* the chains belonged to the rings the driver just dropped */
-    n->tx_more = false;
 }
 
 static const struct virtio_device_ops net_ops = {
@@ -308,8 +306,10 @@ static void *net_thread(void *arg)
                 rx = true;
             }
         }
-        if (tx)
+        if (tx) {
+            n->tx_more = false; /* a drain that stops at its budget sets it again */
             virtio_mmio_process(&n->mmio, VIRTIO_NET_TXQ);
+        }
         if (rx) {
             virtio_net_poll_rx(n);
             poll_tap(n, n->rx_poll_tap);

@@ -61,6 +61,7 @@ struct virtio_net {
     unsigned nheld, rx_niov;
     size_t rx_cap;
     struct iovec rx_iov[VIRTIO_NET_RX_IOV_MAX];
+    /* Written only by the thread that drains (the device thread, or the caller inline). */
     bool rx_poll_tap;           /* after an RX drain: false when out of buffers (backpressure) */
     bool tx_more;               /* a TX drain stopped at its budget */
     struct iovec tx_iov[1 + VIRTIO_NET_QUEUE_SIZE];
