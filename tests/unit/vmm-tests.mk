@@ -9,8 +9,8 @@ UNIT_SRCS_vmm_devices := tests/unit/vmm_devices.c vmm/devices/bus.c vmm/devices/
 	vmm/devices/i8042.c vmm/devices/boot_timer.c vmm/devices/debug_exit.c \
 	vmm/devices/acpi_sleep.c vmm/devices/mp_wakeup.c \
 	vmm/devices/devices.c vmm/devices/virtq.c vmm/devices/virtio_mmio.c \
-	vmm/devices/virtio_blk.c vmm/devices/virtio_rng.c vmm/devices/virtio_net.c vmm/mem.c \
-	vmm/log.c
+	vmm/devices/virtio_blk.c vmm/devices/virtio_rng.c vmm/devices/virtio_net.c vmm/net/tap.c \
+	vmm/mem.c vmm/log.c
 UNIT_LIBS_vmm_devices := -lpthread
 UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/stats.c
 

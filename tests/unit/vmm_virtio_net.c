@@ -41,6 +41,7 @@
 #define HDR VIRTIO_NET_HDR_SIZE
 #define RXQ VIRTIO_NET_RXQ
 #define TXQ VIRTIO_NET_TXQ
+#define DATA_VALID 2 /* VIRTIO_NET_HDR_F_DATA_VALID (§5.1.6), not in abi/virtio.h */
 
 static struct virtio_net net;
 static struct fake_vq rxq, txq;
@@ -172,7 +173,8 @@ static void test_config_and_features(void **state)
     struct virtio_mmio *v = &net.mmio;
     assert_int_equal(mmio_rd(v, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_NET);
     assert_int_equal(v->device_features,
-                     F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
+                     F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) |
+                         F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
                          F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_EVENT_IDX) |
                          F(VIRTIO_F_INDIRECT_DESC));
     for (int i = 0; i < 6; i++)
@@ -211,18 +213,32 @@ static void test_tx_frames(void **state)
     assert_int_equal(host_recv(back, sizeof(back), 0), HDR + 1500);
     assert_memory_equal(back + HDR, frame, 1500);
 
-    /* header alone, then the frame over three buffers; a guest header with offload bits it
-     * did not negotiate reaches the tap zeroed */
+    /* header alone, then the frame over three buffers; of the guest's header the tap gets
+     * the partial checksum (CSUM negotiated), not GSO (HOST_TSO* not offered) */
     h = (struct virtio_net_hdr){ .flags = 1, .gso_type = 3, .hdr_len = 54, .gso_size = 1400,
                                  .csum_start = 34, .csum_offset = 16, .num_buffers = 7 };
     fill(frame, 999, 2);
     tx_send(&h, frame, 999, 4);
     assert_int_equal(host_recv(back, sizeof(back), 0), HDR + 999);
-    static const uint8_t zero[HDR];
-    assert_memory_equal(back, zero, HDR);
+    struct virtio_net_hdr want = { .flags = 1, .csum_start = 34, .csum_offset = 16 };
+    assert_memory_equal(back, &want, HDR);
     assert_memory_equal(back + HDR, frame, 999);
     assert_int_equal(net.tx_frames, 2);
     assert_int_equal(net.tx_bytes, 2499);
+}
+
+/* Without CSUM the tap gets a zeroed header whatever the guest wrote. */
+static void test_tx_header_without_csum(void **state)
+{
+    virtio_net_destroy(&net);
+    open_net(false, true, ~F(VIRTIO_NET_F_CSUM));
+    uint8_t frame[100] = { 1, 2, 3 }, back[200];
+    struct virtio_net_hdr h = { .flags = 1, .gso_type = 1, .hdr_len = 54, .gso_size = 1400,
+                                .csum_start = 34, .csum_offset = 16, .num_buffers = 7 };
+    tx_send(&h, frame, sizeof(frame), 2);
+    assert_int_equal(host_recv(back, sizeof(back), 0), HDR + 100);
+    static const uint8_t zero[HDR];
+    assert_memory_equal(back, zero, HDR);
 }
 
 static void test_tx_indirect(void **state)
@@ -287,14 +303,14 @@ static void test_rx_frame(void **state)
     fill(frame, sizeof(frame), 4);
     gpa_t a = rx_post(2048, 1);
     gpa_t b = rx_post(2048, 1);
-    host_send(2 /* DATA_VALID: not negotiated, so cleared */, frame, sizeof(frame));
+    host_send(DATA_VALID, frame, sizeof(frame));
     virtio_net_poll_rx(&net);
     assert_int_equal(fvq_used_idx(&rxq), 1);
     assert_int_equal(fvq_used_elem(&rxq, 0).id, 0);
     assert_int_equal(fvq_used_elem(&rxq, 0).len, HDR + 1514);
     struct virtio_net_hdr h = rx_hdr(a);
     assert_int_equal(h.num_buffers, 1);
-    assert_int_equal(h.flags, 0);
+    assert_int_equal(h.flags, DATA_VALID); /* GUEST_CSUM: passed on */
     assert_int_equal(h.gso_type, 0);
     assert_memory_equal(fg_ptr(a + HDR, 1514), frame, 1514);
     assert_int_equal(fg_irq_edges(IRQ), 1);
@@ -312,6 +328,22 @@ static void test_rx_frame(void **state)
     assert_memory_equal(fg_ptr(b + HDR, 60), frame, 60);
     assert_int_equal(net.rx_frames, 2);
     assert_int_equal(net.rx_bytes, 1574);
+}
+
+/* Without GUEST_CSUM: DATA_VALID is cleared (§5.1.6.4.1), a partially checksummed frame
+ * (left in the tap from an earlier driver's offloads) is dropped. */
+static void test_rx_flags_without_guest_csum(void **state)
+{
+    virtio_net_destroy(&net);
+    open_net(false, true, ~F(VIRTIO_NET_F_GUEST_CSUM));
+    uint8_t frame[100] = { 0 };
+    gpa_t a = rx_post(2048, 1);
+    host_send(VIRTIO_NET_HDR_F_NEEDS_CSUM, frame, sizeof(frame));
+    host_send(DATA_VALID, frame, sizeof(frame));
+    virtio_net_poll_rx(&net);
+    assert_int_equal(fvq_used_idx(&rxq), 1);
+    assert_int_equal(rx_hdr(a).flags, 0);
+    assert_int_equal(net.rx_dropped, 1);
 }
 
 /* MRG_RXBUF: one frame over several chains, num_buffers in the first; chains split in two
@@ -835,8 +867,11 @@ static void test_real_tap(void **state)
     e = fvq_used_elem(&rxq, (uint16_t)u);
     struct virtio_net_hdr rh = rx_hdr(bufs[e.id]);
     assert_int_equal(rh.num_buffers, 4);
-    assert_int_equal(rh.flags, 0);
     assert_int_equal(rh.gso_type, 0);
+    /* GUEST_CSUM took TUN_F_CSUM: the host leaves the UDP checksum to the guest */
+    assert_int_equal(rh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    assert_int_equal(rh.csum_start, 14 + 20);
+    assert_int_equal(rh.csum_offset, 6);
     uint8_t *all = malloc(4 * 2048), *at = all;
     size_t total = 0;
     for (int i = 0; i < 4; i++) {
@@ -848,6 +883,19 @@ static void test_real_tap(void **state)
     assert_int_equal(total, HDR + 14 + 28 + 8000);
     assert_memory_equal(all + HDR + 14 + 28, big, 8000);
     free(all);
+
+    /* CSUM: the guest's partial checksum reaches the host kernel, which checks it against
+     * the frame (csum_start past the end: refused, counted) */
+    struct virtio_net_hdr ph = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34,
+                                 .csum_offset = 6 };
+    flen = udp_frame(frame, host_mac, 5555, "partial checksum", 16);
+    tx_send(&ph, frame, (uint32_t)flen, 1);
+    assert_int_equal(poll(&pfd, 1, 2000), 1);
+    assert_int_equal(recv(us, got, sizeof(got), 0), 16);
+    assert_memory_equal(got, "partial checksum", 16);
+    ph.csum_start = 1000;
+    tx_send(&ph, frame, (uint32_t)flen, 1);
+    assert_int_equal(net.tx_errors, 1);
     close(us);
 }
 
@@ -858,9 +906,11 @@ int main(void)
         T(test_config_and_features),
         T(test_generated_mac),
         T(test_tx_frames),
+        T(test_tx_header_without_csum),
         T(test_tx_indirect),
         T(test_tx_bad_frames),
         T(test_rx_frame),
+        T(test_rx_flags_without_guest_csum),
         T(test_rx_mergeable),
         T(test_rx_one_chain_per_frame),
         T(test_rx_bad_frames),

@@ -5,6 +5,7 @@
 #include "vmm/devices/virtio_net.h"
 
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,13 +18,15 @@
 #include <unistd.h>
 
 #include "vmm/log.h"
+#include "vmm/net/tap.h"
 
 #define F(bit) (1ull << (bit))
 #define HDR VIRTIO_NET_HDR_SIZE
 #define ETH_HDR 14
 #define OFFERED                                                                               \
-    (F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF) |                \
-     F(VIRTIO_F_EVENT_IDX) | F(VIRTIO_F_INDIRECT_DESC))
+    (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_MAC) |                  \
+     F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_EVENT_IDX) |               \
+     F(VIRTIO_F_INDIRECT_DESC))
 
 enum { EV_RXQ, EV_TXQ, EV_TAP, EV_STOP };
 
@@ -112,8 +115,12 @@ static void rx_deliver(struct virtio_net *n, struct virtq *q, size_t len, bool *
     size_t left = len, cap = 0;
 
     virtq_iov_to_buf(n->rx_iov, n->held[0].n, 0, &h, sizeof(h));
-    if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) { /* no GUEST_TSO offered: the tap must not */
-        note(n, ++n->rx_dropped, "tap handed over a GSO frame (type %u); dropped", h.gso_type);
+    /* Offloads follow the driver's features (tap_offloads), but frames queued in the tap
+     * under an earlier driver's settings may still carry them. */
+    if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+        ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !negotiated(n, VIRTIO_NET_F_GUEST_CSUM))) {
+        note(n, ++n->rx_dropped, "tap handed over a frame with offloads the driver did not "
+             "take (flags 0x%x, GSO type %u); dropped", h.flags, h.gso_type);
         return;
     }
     for (; left; k++) {
@@ -121,7 +128,7 @@ static void rx_deliver(struct virtio_net *n, struct virtq *q, size_t len, bool *
         left -= take;
     }
     if (!negotiated(n, VIRTIO_NET_F_GUEST_CSUM))
-        h.flags = 0; /* §5.1.6.4.1: no DATA_VALID / NEEDS_CSUM without GUEST_CSUM */
+        h.flags = 0; /* §5.1.6.4.1: no DATA_VALID without GUEST_CSUM */
     h.num_buffers = (uint16_t)k;
     virtq_buf_to_iov(n->rx_iov, n->held[0].n, 0, &h, sizeof(h));
     left = len;
@@ -142,12 +149,28 @@ static void rx_deliver(struct virtio_net *n, struct virtq *q, size_t len, bool *
     *pushed = true;
 }
 
+/* What the tap may hand over (TUNSETOFFLOAD): partially checksummed frames when the driver
+ * took GUEST_CSUM. Set on the first RX drain after negotiation (DRIVER_OK kicks RX). */
+static void tap_offloads(struct virtio_net *n)
+{
+    unsigned want = negotiated(n, VIRTIO_NET_F_GUEST_CSUM) ? TUN_F_CSUM : 0;
+    if (n->fd_is_socket || want == n->offloads)
+        return;
+    int rc = tap_set_offload(n->fd, want);
+    if (rc)
+        log_msg(LOG_WARN, "%s (%s): TUNSETOFFLOAD 0x%x: %s", n->mmio.name, n->id, want,
+                strerror(-rc));
+    else
+        n->offloads = want;
+}
+
 static int rx_drain(struct virtio_net *n, struct virtq *q, bool *pushed)
 {
     bool mrg = negotiated(n, VIRTIO_NET_F_MRG_RXBUF);
     unsigned budget = n->mmio.threaded ? VIRTIO_NET_BUDGET : UINT_MAX;
     int rc;
 
+    tap_offloads(n);
     n->rx_poll_tap = true;
     virtq_notify_disable(q);
     for (unsigned frames = 0; frames < budget;) {
@@ -191,9 +214,10 @@ static int rx_drain(struct virtio_net *n, struct virtq *q, bool *pushed)
 
 static void tx_frame(struct virtio_net *n, const struct virtq_chain *c)
 {
-    /* No offload is offered: the guest's header carries nothing the tap may act on, so the
-     * tap gets a zeroed one and the frame straight from guest memory. */
-    struct virtio_net_hdr h = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+    /* The tap gets a header of its own with only what the driver negotiated (CSUM: a
+     * partial checksum to finish; the kernel checks csum_start/csum_offset against the
+     * frame), and the frame straight from guest memory. */
+    struct virtio_net_hdr h = { .gso_type = VIRTIO_NET_HDR_GSO_NONE }, g;
 
     if (c->nwrite) {
         note(n, ++n->tx_dropped, "TX chain at head %u has device-writable buffers; dropped",
@@ -205,6 +229,14 @@ static void tx_frame(struct virtio_net *n, const struct virtq_chain *c)
              "after the 12-byte header; dropped", c->head, (unsigned long long)c->read_len,
              VIRTIO_NET_FRAME_MAX);
         return;
+    }
+    if (negotiated(n, VIRTIO_NET_F_CSUM)) {
+        virtq_iov_to_buf(c->iov, c->nread, 0, &g, sizeof(g));
+        if (g.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+            h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+            h.csum_start = g.csum_start;
+            h.csum_offset = g.csum_offset;
+        }
     }
     n->tx_iov[0] = (struct iovec){ &h, HDR };
     int k = virtq_iov_slice(c->iov, c->nread, HDR, c->read_len - HDR, n->tx_iov + 1,

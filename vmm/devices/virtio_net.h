@@ -64,6 +64,7 @@ struct virtio_net {
     /* Written only by the thread that drains (the device thread, or the caller inline). */
     bool rx_poll_tap;           /* after an RX drain: false when out of buffers (backpressure) */
     bool tx_more;               /* a TX drain stopped at its budget */
+    unsigned offloads;          /* TUN_F_* set on the tap (under mmio.lock) */
     struct iovec tx_iov[1 + VIRTIO_NET_QUEUE_SIZE];
 
     /* Event loop (threaded). */
