@@ -241,6 +241,10 @@ static void tx_frame(struct virtio_net *n, const struct virtq_chain *c)
     n->tx_iov[0] = (struct iovec){ &h, HDR };
     int k = virtq_iov_slice(c->iov, c->nread, HDR, c->read_len - HDR, n->tx_iov + 1,
                             VIRTIO_NET_QUEUE_SIZE);
+    if (k < 0) { /* cannot happen: the chain has read_len bytes in at most 256 buffers */
+        n->tx_dropped++;
+        return;
+    }
     ssize_t r;
     do
         r = writev(n->fd, n->tx_iov, k + 1);
