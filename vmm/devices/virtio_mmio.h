@@ -1,7 +1,8 @@
 /* The virtio-mmio transport, version 2 (virtio 1.2 §4.2.2), shared by every virtio device of
  * motevm: registers, feature negotiation, status and reset, queue set-up, notifications,
  * interrupts, the device's config space at 0x100, and the device-needs-reset state a hostile
- * guest ends in. A device type (blk, rng) supplies a virtio_device_ops and its config bytes.
+ * guest ends in. A device type (blk, net, rng) supplies a virtio_device_ops and its config
+ * bytes.
  *
  * Threads: register accesses come from vCPU threads. Queues are drained either inline, on the
  * vCPU thread that wrote QueueNotify, or (threaded) by one thread per device that sleeps on a
@@ -28,10 +29,10 @@ struct virtio_mmio;
 struct virtio_device_ops {
     const char *name;           /* "virtio-blk": log lines and the bus */
     uint32_t device_id;         /* VIRTIO_ID_* */
-    /* One chain taken from queue qi. Returns 0 with *written = bytes the device wrote into the
-     * chain's writable buffers (the used length), or a negative errno (with
-     * virtq_set_fault on the queue) when the chain breaks the device's rules: the device then
-     * needs a reset. Called with the device's lock held. */
+    /* One chain taken from queue qi (required unless drain is given). Returns 0 with
+     * *written = bytes the device wrote into the chain's writable buffers (the used length),
+     * or a negative errno (with virtq_set_fault on the queue) when the chain breaks the
+     * device's rules: the device then needs a reset. Called with the device's lock held. */
     int (*request)(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c, uint32_t *written);
     void (*reset)(struct virtio_mmio *v); /* optional: device state back to power-on */
     /* Optional, replaces the chain-at-a-time loop of virtio_mmio_process for a device that
