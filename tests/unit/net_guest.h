@@ -16,7 +16,7 @@
 #define NG_BASE 0xd0002000ull
 #define NG_IRQ 7
 #define NG_QN 256
-#define DATA_VALID 2 /* VIRTIO_NET_HDR_F_DATA_VALID (§5.1.6), not in abi/virtio.h */
+#define DATA_VALID VIRTIO_NET_HDR_F_DATA_VALID
 
 extern struct virtio_net net;
 extern struct fake_vq rxq, txq;

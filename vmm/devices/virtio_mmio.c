@@ -12,9 +12,6 @@
 
 #include "vmm/log.h"
 
-/* §4.2.2 shared memory registers after SHMSel (no regions here: reads give -1). */
-#define MMIO_SHM_LEN_LOW 0x0b0
-#define MMIO_SHM_BASE_HIGH 0x0bc
 
 #define DRIVER_OK VIRTIO_STATUS_DRIVER_OK
 #define FEATURES_OK VIRTIO_STATUS_FEATURES_OK
@@ -248,7 +245,7 @@ static uint32_t reg_read(struct virtio_mmio *v, uint64_t off)
     case VIRTIO_MMIO_STATUS: return v->status;
     case VIRTIO_MMIO_CONFIG_GENERATION: return v->config_generation;
     default:
-        if (off >= MMIO_SHM_LEN_LOW && off <= MMIO_SHM_BASE_HIGH)
+        if (off >= VIRTIO_MMIO_SHM_LEN_LOW && off <= VIRTIO_MMIO_SHM_BASE_HIGH /* no regions: -1 */)
             return 0xffffffff; /* no shared memory region */
         return 0;
     }
