@@ -16,6 +16,7 @@
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/wake.h"
 #include "vmm/log.h"
+#include "vmm/net/tap.h"
 
 void machine_stop(struct machine *m, int status)
 {
@@ -37,6 +38,42 @@ static void env_set_irq(void *ctx, unsigned irq, bool level)
 static void env_stop(void *ctx, int status)
 {
     machine_stop(ctx, status);
+}
+
+/* Every network interface's tap, before /dev/kvm is opened. A tap that is missing, busy, not
+ * a tap or not ours is the configuration's fault (EXIT_BAD_INPUT); no /dev/net/tun is the
+ * host's. The fds live as long as the VM; a start that fails before the VM exists closes them,
+ * so that it can be retried. */
+static int open_taps(struct machine *m, char *err, size_t errlen)
+{
+    char why[CONFIG_ERR_MAX];
+
+    for (unsigned i = 0; i < m->cfg->nnets; i++) {
+        const struct net_config *n = &m->cfg->nets[i];
+        int fd = tap_open(n->host_dev, why, sizeof(why));
+        if (fd < 0) {
+            snprintf(err, errlen, "network interface %s: %s", n->id, why);
+            while (i--) {
+                close(m->tap_fds[i]);
+                m->tap_fds[i] = -1;
+            }
+            return fd == -ENODEV || fd == -EBUSY || fd == -EPERM || fd == -EINVAL ||
+                           fd == -ENAMETOOLONG
+                       ? EXIT_BAD_INPUT
+                       : EXIT_HOST_FAILURE;
+        }
+        m->tap_fds[i] = fd;
+    }
+    return EXIT_OK;
+}
+
+static void close_taps(struct machine *m)
+{
+    for (unsigned i = 0; i < NETS_MAX; i++) {
+        if (m->tap_fds[i] >= 0)
+            close(m->tap_fds[i]);
+        m->tap_fds[i] = -1;
+    }
 }
 
 static int env_wake_cpu(void *ctx, uint32_t apic_id, uint64_t entry)
@@ -111,6 +148,8 @@ void machine_init(struct machine *m, const struct vm_config *c, struct boot_plan
     pthread_cond_init(&m->pause_cond, NULL);
     for (unsigned i = 0; i < VCPUS_MAX; i++)
         m->vcpus[i].stats_fd = -1;
+    for (unsigned i = 0; i < NETS_MAX; i++)
+        m->tap_fds[i] = -1;
 }
 
 int machine_start(struct machine *m, char *err, size_t errlen)
@@ -124,10 +163,14 @@ int machine_start(struct machine *m, char *err, size_t errlen)
                               "start a new motevm process");
         return EXIT_HOST_FAILURE;
     }
+    if ((rc = open_taps(m, err, errlen)) != EXIT_OK)
+        return rc;
     struct kvm_vm_options vo = { m->plan->ram_size, m->cfg->huge_pages, m->cfg->pit };
     if (kvm_vm_create(&m->vm, &vo, why, sizeof(why))) {
         if (m->vm.kvm_fd >= 0)
             m->touched_kvm = true;
+        else
+            close_taps(m);
         snprintf(err, errlen, "%s", why);
         return EXIT_HOST_FAILURE;
     }
@@ -139,6 +182,7 @@ int machine_start(struct machine *m, char *err, size_t errlen)
     kernel_close(&m->plan->kernel);
     struct devices_options dopt;
     devices_options_init(&dopt, m->cfg);
+    dopt.tap_fds = m->tap_fds;
     if ((rc = devices_attach(&m->bus, &m->env, &dopt, &dev))) {
         snprintf(err, errlen, "device %s: %s", dev, strerror(-rc));
         return EXIT_HOST_FAILURE;

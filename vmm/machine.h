@@ -48,6 +48,7 @@ struct machine {
     struct vcpu vcpus[VCPUS_MAX];
     struct bus bus;
     struct dev_env env;
+    int tap_fds[NETS_MAX];      /* the network interfaces' taps, opened before /dev/kvm */
     atomic_int stop_status;     /* -1 while running; the first stop request sets it */
     bool touched_kvm;           /* a failed start got as far as creating the VM */
     void (*vcpu_thread_init)(void);  /* runs first on each vCPU thread (seccomp); may be NULL */

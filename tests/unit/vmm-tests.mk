@@ -10,7 +10,8 @@ UNIT_SRCS_vmm_devices := tests/unit/vmm_devices.c vmm/devices/bus.c vmm/devices/
 	vmm/devices/i8042.c vmm/devices/boot_timer.c vmm/devices/debug_exit.c \
 	vmm/devices/acpi_sleep.c vmm/devices/mp_wakeup.c \
 	vmm/devices/devices.c vmm/devices/virtq.c vmm/devices/virtio_mmio.c \
-	vmm/devices/virtio_blk.c vmm/devices/virtio_rng.c vmm/mem.c vmm/log.c vmm/metrics.c
+	vmm/devices/virtio_blk.c vmm/devices/virtio_rng.c vmm/devices/virtio_net.c vmm/net/tap.c \
+	vmm/mem.c vmm/log.c vmm/metrics.c
 UNIT_LIBS_vmm_devices := -lpthread
 UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/stats.c
 
@@ -18,7 +19,8 @@ UNIT_SRCS_vmm_kvm := tests/unit/vmm_kvm.c vmm/kvm/cpuid.c vmm/kvm/msr.c vmm/kvm/
 # (tests/unit/virtio_guest.c) that writes rings into fake RAM and pokes the registers.
 VIRTIO_TEST_SRCS := tests/unit/virtio_guest.c vmm/devices/virtq.c vmm/devices/virtio_mmio.c \
 	vmm/mem.c vmm/log.c vmm/metrics.c
-UNIT_TESTS += vmm_virtq vmm_virtio_mmio vmm_virtio_blk vmm_virtio_rng
+UNIT_TESTS += vmm_virtq vmm_virtio_mmio vmm_virtio_blk vmm_virtio_rng vmm_virtio_net \
+	vmm_virtio_net_tap
 UNIT_SRCS_vmm_virtq := tests/unit/vmm_virtq.c $(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtq := -lpthread
 UNIT_SRCS_vmm_virtio_mmio := tests/unit/vmm_virtio_mmio.c $(VIRTIO_TEST_SRCS)
@@ -29,6 +31,11 @@ UNIT_LIBS_vmm_virtio_blk := -lpthread
 UNIT_SRCS_vmm_virtio_rng := tests/unit/vmm_virtio_rng.c vmm/devices/virtio_rng.c \
 	$(VIRTIO_TEST_SRCS)
 UNIT_LIBS_vmm_virtio_rng := -lpthread
+NET_TEST_SRCS := tests/unit/net_guest.c vmm/devices/virtio_net.c vmm/net/tap.c $(VIRTIO_TEST_SRCS)
+UNIT_SRCS_vmm_virtio_net := tests/unit/vmm_virtio_net.c $(NET_TEST_SRCS)
+UNIT_LIBS_vmm_virtio_net := -lpthread
+UNIT_SRCS_vmm_virtio_net_tap := tests/unit/vmm_virtio_net_tap.c $(NET_TEST_SRCS)
+UNIT_LIBS_vmm_virtio_net_tap := -lpthread
 UNIT_SRCS_vmm_acpi := tests/unit/vmm_acpi.c vmm/acpi/tables.c vmm/acpi/dsdt.c vmm/acpi/aml.c \
 	vmm/boot/regs.c vmm/boot/tables.c
 UNIT_SRCS_vmm_acpi_devices := tests/unit/vmm_acpi_devices.c vmm/devices/bus.c \

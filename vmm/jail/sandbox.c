@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -65,14 +66,16 @@ static const unsigned long vcpu_ioctls[] = {
     KVM_SET_FPU, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 };
 
-/* Device threads: virtio queues (eventfd poll, file I/O of virtio-blk, irqfd writes or
- * KVM_IRQ_LINE), the console's input thread (stdin). */
+/* Device threads: virtio queues (eventfd poll, file I/O of virtio-blk, virtio-net's epoll loop
+ * and tap I/O, irqfd writes or KVM_IRQ_LINE), the console's input thread (stdin). */
 static const int device_calls[] = {
     SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(preadv2),
     SCMP_SYS(pwritev2), SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fdatasync),
-    SCMP_SYS(fsync), SCMP_SYS(lseek), SCMP_SYS(kill), SCMP_SYS(writev),
+    SCMP_SYS(fsync), SCMP_SYS(lseek), SCMP_SYS(kill), SCMP_SYS(writev), SCMP_SYS(readv),
+    SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(recvmsg),
+    SCMP_SYS(sendmsg),
 };
-static const unsigned long device_ioctls[] = { KVM_IRQ_LINE };
+static const unsigned long device_ioctls[] = { KVM_IRQ_LINE, TUNSETOFFLOAD };
 
 static int add_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 {
