@@ -3,8 +3,10 @@ OSv's scripts/firecracker.py drive `firecracker`. Everything before the guest ru
 /dev/kvm; the boots themselves skip with the reason where it is missing."""
 import json
 import os
+import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -29,6 +31,17 @@ def disk(tmp_path):
     return str(p)
 
 
+@pytest.fixture
+def host_tap():
+    """A tap on the host for the network interfaces (motevm opens it at InstanceStart)."""
+    if os.geteuid() != 0 or shutil.which("ip") is None or not os.path.exists("/dev/net/tun"):
+        pytest.skip("creating a tap needs root, iproute2 and /dev/net/tun")
+    name = f"mvapi{os.getpid() % 100000}"
+    subprocess.run(["ip", "tuntap", "add", "dev", name, "mode", "tap"], check=True)
+    yield name
+    subprocess.run(["ip", "tuntap", "del", "dev", name, "mode", "tap"], check=False)
+
+
 def fault(r):
     status, body = r
     assert status == 400, r
@@ -36,21 +49,21 @@ def fault(r):
     return body["fault_message"]
 
 
-def osv_sequence(api, disk, boot_args="/hello"):
+def osv_sequence(api, disk, tap, boot_args="/hello"):
     """What OSv's scripts/firecracker.py sends, in its order."""
     assert api.put("/machine-config", {"vcpu_count": 1, "mem_size_mib": 64})[0] == 204
     assert api.put("/drives/rootfs", {"drive_id": "rootfs", "path_on_host": disk,
                                       "is_root_device": False, "is_read_only": False})[0] == 204
-    assert api.put("/network-interfaces/eth0", {"iface_id": "eth0", "host_dev_name": "fc_tap0",
+    assert api.put("/network-interfaces/eth0", {"iface_id": "eth0", "host_dev_name": tap,
                                                 "guest_mac": "52:54:00:12:34:56"})[0] == 204
     assert api.put("/boot-source", {"kernel_image_path": KERNEL, "boot_args": boot_args})[0] == 204
     return api.put("/actions", {"action_type": "InstanceStart"})
 
 
-def test_osv_sequence_without_kvm(vm, disk):
+def test_osv_sequence_without_kvm(vm, disk, host_tap):
     if kvm_available():
         pytest.skip("this machine has /dev/kvm: test_osv_sequence_boots covers it")
-    msg = fault(osv_sequence(vm.api, disk))
+    msg = fault(osv_sequence(vm.api, disk, host_tap))
     assert "/dev/kvm" in msg
     # The process keeps serving, the VM is still not started, and a retry gives the same answer.
     assert vm.api.get("/")[1]["state"] == "Not started"
@@ -63,14 +76,31 @@ def test_osv_sequence_without_kvm(vm, disk):
     assert cfg["machine-config"]["mem_size_mib"] == 64
 
 
-def test_osv_sequence_boots(need_kvm, disk):
+def test_osv_sequence_boots(need_kvm, disk, host_tap):
     m = Monitor()
-    assert osv_sequence(m.api, disk, "--bootchart /hello")[0] == 204
+    assert osv_sequence(m.api, disk, host_tap, "--bootchart /hello")[0] == 204
     assert m.api.get("/")[1]["state"] == "Running"
     status, out, err = m.stop()
     # The guest powers off through the i8042 after its program exits (status 0).
     assert "Hello from C code" in out, err
     assert status == 0
+
+
+def test_missing_tap_then_retry(vm, host_tap):
+    """Taps are opened at InstanceStart, before /dev/kvm; a failed start closes them again, so
+    the start can be retried with the configuration fixed."""
+    api = vm.api
+    assert api.put("/boot-source", {"kernel_image_path": KERNEL, "boot_args": "/hello"})[0] == 204
+    assert api.put("/network-interfaces/eth0", {"iface_id": "eth0",
+                                                "host_dev_name": "mvnosuch0"})[0] == 204
+    msg = fault(api.put("/actions", {"action_type": "InstanceStart"}))
+    assert "tap mvnosuch0: no such network interface" in msg
+    assert api.put("/network-interfaces/eth0", {"iface_id": "eth0",
+                                                "host_dev_name": host_tap})[0] == 204
+    if kvm_available():
+        return
+    for _ in range(2):      # the second time the tap is free again: not "busy"
+        assert "/dev/kvm" in fault(api.put("/actions", {"action_type": "InstanceStart"}))
 
 
 def test_root_and_version(vm):
