@@ -184,8 +184,9 @@ static void patch_net(struct req *q)
         return;
     int rc = config_net_patch(q->v->cfg, q->body, q->id, q->err, sizeof(q->err));
     if (!rc) {
-        snprintf(q->err, sizeof(q->err), "network-interfaces: updating \"%s\" is not supported "
-                                         "yet (motevm has no network device)", q->id);
+        /* The body can only carry rate limiters, which motevm does not apply yet. */
+        snprintf(q->err, sizeof(q->err), "network-interfaces: rate limiting is not implemented "
+                                         "yet; nothing was changed");
         rc = -ENOTSUP;
     }
     done(q, rc);
