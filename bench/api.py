@@ -148,7 +148,7 @@ def main():
         lat = bench_latency(tmp, args.requests)
         wall, inside, cpu = bench_startup(tmp, args.starts)
         boot = bench_instance_start(tmp, args.starts)
-    print(f"motevm API benchmark ({os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
+    print(f"## API server (`bench/api.py`, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
     print("| what | p50 | p99 / max | n |")
     print("|---|---|---|---|")
     print(f"| PUT /machine-config round trip (one keep-alive connection) | {pct(lat, 50):.0f} us "
