@@ -92,6 +92,12 @@ static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
     return NULL;
 }
 
+static struct inode *find_inode(struct inode *dir, const char *name, size_t n)
+{
+    struct dentry *d = find_dentry(dir, name, n);
+    return d ? d->inode : NULL;
+}
+
 struct inode *vfs_child(struct inode *dir, const char *name)
 {
     struct dentry *d = find_dentry(dir, name, strlen(name));
@@ -382,12 +388,12 @@ static int walk(struct inode *dir, const char *path, int flags, int *links, stru
             return 0;
         }
         struct inode *next;
-        if (strcmp(name, ".") == 0)
+        if (name[0] == '.' && n == 1)
             next = cur;
-        else if (strcmp(name, "..") == 0)
+        else if (name[0] == '.' && name[1] == '.' && n == 2)
             next = cur->parent ? cur->parent : cur;
         else
-            next = vfs_child(cur, name);
+            next = find_inode(cur, name, n);
         if (!next)
             return -ENOENT;
         if (S_ISLNK(next->mode) && (!is_last || trailing || (flags & LOOKUP_FOLLOW))) {

@@ -84,10 +84,11 @@ struct file *fd_get(int fd)
 
 int fd_install(struct file *f, int min, bool cloexec)
 {
+    struct process *p = cur_proc;
     for (int fd = min < 0 ? 0 : min; fd < FD_MAX; fd++) {
-        if (!cur_proc->fd[fd]) {
-            cur_proc->fd[fd] = f;
-            cur_proc->cloexec[fd] = cloexec;
+        if (!p->fd[fd]) {
+            p->fd[fd] = f;
+            p->cloexec[fd] = cloexec;
             return fd;
         }
     }
@@ -96,19 +97,21 @@ int fd_install(struct file *f, int min, bool cloexec)
 
 int fd_close(int fd)
 {
+    struct process *p = cur_proc;
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    cur_proc->fd[fd] = NULL;
-    cur_proc->cloexec[fd] = false;
+    p->fd[fd] = NULL;
+    p->cloexec[fd] = false;
     file_put(f);
     return 0;
 }
 
 void fd_close_on_exec(void)
 {
+    struct process *p = cur_proc;
     for (int fd = 0; fd < FD_MAX; fd++)
-        if (cur_proc->fd[fd] && cur_proc->cloexec[fd])
+        if (p->fd[fd] && p->cloexec[fd])
             fd_close(fd);
 }
 

@@ -297,15 +297,18 @@ long strncpy_from_user(char *dst, uint64_t src, size_t max)
 {
     size_t i = 0;
     while (i < max) {
-        /* Check a page at a time, then copy within it. */
+        /* Check a page at a time, then find the NUL and copy with one string instruction each. */
         const struct vma *v = src + i < USER_TOP ? find(src + i) : NULL;
         if (!v || !v->prot)
             return -EFAULT;
         uint64_t stop = MIN(v->end, ALIGN_DOWN(src + i, PAGE_SIZE) + PAGE_SIZE);
-        for (; src + i < stop && i < max; i++) {
-            dst[i] = *(const char *)(src + i);
-            if (!dst[i])
-                return i;
+        size_t chunk = MIN(stop - (src + i), max - i);
+        size_t n = strnlen((const char *)(src + i), chunk);
+        memcpy(dst + i, (const char *)(src + i), n);
+        i += n;
+        if (n < chunk) {
+            dst[i] = '\0';
+            return i;
         }
     }
     return -ENAMETOOLONG;
