@@ -5,7 +5,7 @@ $(BUILD)/tools/mkbootfs: tools/mkbootfs.c include/abi/bootfs.h
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $<
 
 # fcimage + fcshim: the Firecracker-style (Linux 64-bit) boot of mote.elf on QEMU, for the tests.
-FCIMAGE_SRCS := tools/fcimage.c $(filter-out vmm/main.c vmm/machine.c vmm/kvm/% vmm/devices/%,$(VMM_SRCS)) $(COMMON_SRCS)
+FCIMAGE_SRCS := tools/fcimage.c $(filter-out vmm/main.c vmm/machine.c vmm/vmm.c vmm/kvm/% vmm/devices/% vmm/api/% vmm/jail/%,$(VMM_SRCS)) $(COMMON_SRCS)
 $(BUILD)/tools/fcimage: $(patsubst %.c,$(BUILD)/vmm/%.o,$(FCIMAGE_SRCS))
 	$(call quiet,LD,$@)
 	$(Q)mkdir -p $(dir $@)

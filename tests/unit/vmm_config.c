@@ -167,8 +167,8 @@ static void test_validate(void **state)
     char json[1024];
 
     config_init(&c);
-    expect_invalid(&c, "no kernel: give --kernel FILE or a config file with "
-                       "boot-source.kernel_image_path");
+    expect_invalid(&c, "no kernel: give --kernel FILE, a config file with "
+                       "boot-source.kernel_image_path, or PUT /boot-source");
     config_set_str(&c.kernel_path, "/nonexistent/vmlinux");
     expect_invalid(&c, "kernel /nonexistent/vmlinux: No such file or directory");
     config_set_str(&c.kernel_path, "/tmp");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -230,6 +231,29 @@ static void test_i8042(void **state)
     wr(&i8042_ops, &k, cmd, I8042_CMD_RESET);
     assert_int_equal(seen.stops, 1);
     assert_int_equal(seen.status, 0);
+}
+
+/* SendCtrlAltDel: Ctrl, Alt, Del presses in scan code set 2, one byte per read, IRQ 1 pulsed
+ * for each, and the bytes come after a pending command response. */
+static void test_i8042_ctrl_alt_del(void **state)
+{
+    static const uint8_t keys[] = { 0x14, 0x11, 0xe0, 0x71 };
+    struct i8042 k;
+    i8042_init(&k, &env);
+    const unsigned data = 0, cmd = 4;
+    assert_int_equal(i8042_ctrl_alt_del(&k), 0);
+    assert_int_equal(seen.last_irq, I8042_KBD_IRQ);
+    assert_false(seen.level);                               /* pulsed: up, then down */
+    for (size_t i = 0; i < sizeof(keys); i++) {
+        assert_int_equal(rd(&i8042_ops, &k, cmd) & I8042_STATUS_OBF, I8042_STATUS_OBF);
+        assert_int_equal(rd(&i8042_ops, &k, data), keys[i]);
+    }
+    assert_int_equal(seen.irq_changes, 2 * 4);
+    assert_int_equal(rd(&i8042_ops, &k, cmd) & I8042_STATUS_OBF, 0);
+    /* A guest that never reads: the queue fills, the call fails, nothing is lost silently. */
+    for (int i = 0; i < I8042_KBD_BUF / 4; i++)
+        i8042_ctrl_alt_del(&k);
+    assert_int_equal(i8042_ctrl_alt_del(&k), -ENOSPC);
 }
 
 static void test_debug_exit(void **state)
@@ -461,6 +485,54 @@ static void test_virtio_attach(void **state)
     free(mem.host);
 }
 
+/* Network interfaces: after the drives and before the entropy device (Firecracker's order);
+ * each takes its tap fd from the options (a socket here) and fails without one. */
+static void test_virtio_net_attach(void **state)
+{
+    struct net_config nets[2] = { { .id = "eth0", .host_dev = "tap0", .has_mac = true,
+                                    .mac = { 6, 0, 0xac, 0x10, 0, 2 } },
+                                  { .id = "eth1", .host_dev = "tap1" } };
+    int sv[2][2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv[i]), 0);
+    int fds[2] = { sv[0][0], sv[1][0] };
+    struct guest_mem mem = { calloc(1, 1 << 20), 1 << 20 };
+    env.mem = &mem;
+    struct devices_options o = virtio_opts(1, true, false);
+    test_drives[0].path = "/dev/null";
+    o.nets = nets;
+    o.nnets = 2;
+
+    struct virtio_slot s[VIRTIO_SLOTS_MAX];
+    assert_int_equal(devices_virtio_slots(&o, s), 4);
+    assert_string_equal(s[0].name, "virtio-blk");
+    assert_string_equal(s[1].name, "virtio-net");
+    assert_string_equal(s[2].name, "virtio-net");
+    assert_int_equal(s[2].index, 1);
+    assert_string_equal(s[3].name, "virtio-rng");
+
+    struct bus b;
+    const char *failed = "x";
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &o, &failed), -EBADF); /* no taps yet */
+    assert_string_equal(failed, "virtio-net");
+    o.tap_fds = fds;
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &o, &failed), 0);
+    uint32_t v;
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_DEVICE_ID, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_ID_NET);
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_CONFIG, (uint8_t *)&v, 4);
+    assert_int_equal(v, 0x10ac0006);
+    bus_read(&b, BUS_MMIO, 0xd0003000 + VIRTIO_MMIO_DEVICE_ID, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_ID_RNG);
+    for (int i = 0; i < 2; i++) {
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+    free(mem.host);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serial_rx_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_thr_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_i8042_ctrl_alt_del, setup, teardown),
         cmocka_unit_test_setup_teardown(test_debug_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bus, setup, teardown),
@@ -478,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_virtio_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virtio_cmdline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virtio_attach, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_net_attach, setup, teardown),
     };
     return cmocka_run_group_tests_name("vmm_devices", tests, NULL, NULL);
 }

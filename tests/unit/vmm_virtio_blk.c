@@ -137,6 +137,34 @@ static void test_config_and_features(void **state)
     assert_int_equal(mmio_rd(v, VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTIO_BLK_QUEUE_SIZE);
 }
 
+/* Media change: the new file's capacity in the config space, ConfigGeneration bumped, the
+ * config-change interrupt raised, and requests reach the new file. */
+static void test_change_medium(void **state)
+{
+    struct virtio_mmio *v = &blk.mmio;
+    char other[] = "/tmp/vmm_virtio_blk2XXXXXX";
+    int fd = mkstemp(other);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 3 << 20), 0);
+    close(fd);
+    uint32_t gen = mmio_rd(v, VIRTIO_MMIO_CONFIG_GENERATION);
+    assert_int_equal(virtio_blk_change_medium(&blk, "/nonexistent/disk"), -ENOENT);
+    assert_int_equal(mmio_rd_n(v, VIRTIO_MMIO_CONFIG, 8), 2048);    /* the old one stays */
+    assert_int_equal(virtio_blk_change_medium(&blk, other), 0);
+    assert_int_equal(mmio_rd_n(v, VIRTIO_MMIO_CONFIG, 8), 6144);
+    assert_int_equal(mmio_rd(v, VIRTIO_MMIO_CONFIG_GENERATION), gen + 1);
+    assert_true(mmio_rd(v, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+    gpa_t buf = fg_alloc(512);
+    memset(fg_ptr(buf, 512), 0x5a, 512);
+    assert_int_equal(request(VIRTIO_BLK_T_OUT, 4096, buf, 512, R, NULL), VIRTIO_BLK_S_OK);
+    uint8_t back[512];
+    fd = open(other, O_RDONLY);
+    assert_int_equal(pread(fd, back, 512, 4096 * 512ll), 512);
+    close(fd);
+    assert_int_equal(back[0], 0x5a);
+    unlink(other);
+}
+
 static void test_write_lands_in_file(void **state)
 {
     gpa_t d = fg_alloc(4096);
@@ -451,6 +479,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_config_and_features),
+        T(test_change_medium),
         T(test_write_lands_in_file),
         T(test_scattered_request),
         T(test_indirect_request),

@@ -34,6 +34,8 @@ struct dev_env {
      * pulses GSI irq). Return 0 or a negative errno; devices then use the bus and set_irq. */
     int (*ioeventfd)(void *ctx, uint64_t mmio_addr, unsigned len, uint64_t datamatch, int fd);
     int (*irqfd)(void *ctx, unsigned irq, int fd);
+    /* Optional: runs first on every device thread (motevm's seccomp filter for them). */
+    void (*thread_init)(void);
 };
 
 struct dev_ops {

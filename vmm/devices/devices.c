@@ -18,6 +18,7 @@
 #include "vmm/devices/mp_wakeup.h"
 #include "vmm/devices/serial.h"
 #include "vmm/devices/virtio_blk.h"
+#include "vmm/devices/virtio_net.h"
 #include "vmm/devices/virtio_rng.h"
 
 #define VIRTIO_SLOT 0 /* base of a virtio-mmio line: allocated */
@@ -45,6 +46,11 @@ static unsigned count_drives(const struct devices_options *o)
     return o->ndrives;
 }
 
+static unsigned count_nets(const struct devices_options *o)
+{
+    return o->nnets;
+}
+
 static unsigned count_rng(const struct devices_options *o)
 {
     return o->rng;
@@ -64,6 +70,26 @@ static int create_blk(const struct dev_env *env, const struct devices_options *o
         free(b);
     else
         *dev = &b->mmio;
+    return rc;
+}
+
+static int create_net(const struct dev_env *env, const struct devices_options *o,
+                      const struct virtio_slot *s, void **dev)
+{
+    const struct net_config *c = &o->nets[s->index];
+    if (!o->tap_fds || o->tap_fds[s->index] < 0)
+        return -EBADF;
+    struct virtio_net *n = malloc(sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    struct virtio_net_params p = { o->tap_fds[s->index], c->id, c->has_mac, { 0 }, s->base,
+                                   s->irq, !o->virtio_inline };
+    memcpy(p.mac, c->mac, sizeof(p.mac));
+    int rc = virtio_net_init(n, env, &p);
+    if (rc)
+        free(n);
+    else
+        *dev = &n->mmio;
     return rc;
 }
 
@@ -96,6 +122,7 @@ static const struct device_desc device_table[] = {
     { "acpi-sleep",      BUS_PIO,  ACPI_SLEEP_PORT,      1,    &acpi_sleep_ops, acpi_sleep_create, want_acpi, NULL, NULL },
     { "mp-wakeup",       BUS_MMIO, MP_WAKEUP_MAILBOX_ADDR, MP_WAKEUP_MAILBOX_SIZE, &mp_wakeup_ops, mp_wakeup_create, want_acpi, NULL, NULL },
     { "virtio-blk",      BUS_MMIO, VIRTIO_SLOT,          MMIO_SLOT_SIZE, &virtio_mmio_ops, NULL, NULL, count_drives, create_blk },
+    { "virtio-net",      BUS_MMIO, VIRTIO_SLOT,          MMIO_SLOT_SIZE, &virtio_mmio_ops, NULL, NULL, count_nets,   create_net },
     { "virtio-rng",      BUS_MMIO, VIRTIO_SLOT,          MMIO_SLOT_SIZE, &virtio_mmio_ops, NULL, NULL, count_rng,    create_rng },
 };
 #define NDEVICES (sizeof(device_table) / sizeof(device_table[0]))
@@ -103,7 +130,8 @@ static const struct device_desc device_table[] = {
 void devices_options_init(struct devices_options *o, const struct vm_config *c)
 {
     *o = (struct devices_options){ .boot_timer_mmio = c->opt.boot_timer, .drives = c->drives,
-                                   .ndrives = c->ndrives, .rng = c->rng, .acpi = !c->no_acpi };
+                                   .ndrives = c->ndrives, .nets = c->nets,
+                                   .nnets = c->nnets, .rng = c->rng, .acpi = !c->no_acpi };
 }
 
 const struct drive_config *devices_drive(const struct devices_options *o, unsigned i)

@@ -16,6 +16,9 @@ struct devices_options {
     bool boot_timer_mmio;                /* --boot-timer */
     const struct drive_config *drives;   /* virtio-blk, one per drive (root drive first) */
     unsigned ndrives;
+    const struct net_config *nets;       /* virtio-net, one per interface, config order */
+    unsigned nnets;
+    const int *tap_fds;                  /* nnets open taps (machine.c); NULL: none yet */
     bool rng;                            /* virtio-rng: config "entropy" or --rng */
     bool acpi;                           /* not --no-acpi: the devices ACPI announces */
     bool virtio_inline;                  /* drain queues on the vCPU thread, no device threads */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/log.h"
+#include "vmm/metrics.h"
 
 #define SECTOR VIRTIO_BLK_SECTOR_SIZE
 #define FEATURE(bit) (1ull << (bit))
@@ -108,6 +109,17 @@ static int blk_request(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c
     }
     b->ioerr += status == VIRTIO_BLK_S_IOERR;
     b->unsupp += status == VIRTIO_BLK_S_UNSUPP;
+    if (status != VIRTIO_BLK_S_OK) {
+        metric_inc(M_block__io_errors);
+    } else if (h.type == VIRTIO_BLK_T_IN) {
+        metric_inc(M_block__read_count);
+        metric_add(M_block__read_bytes, in_len);
+    } else if (h.type == VIRTIO_BLK_T_OUT) {
+        metric_inc(M_block__write_count);
+        metric_add(M_block__write_bytes, out_len);
+    } else if (h.type == VIRTIO_BLK_T_FLUSH) {
+        metric_inc(M_block__flush_count);
+    }
     /* The status byte is the chain's last writable byte, written after the data. */
     virtq_buf_to_iov(in, c->nwrite, c->write_len - 1, &status, 1);
     *written = done + 1;
@@ -183,4 +195,26 @@ void virtio_blk_close(struct virtio_blk *b)
     if (b->fd >= 0)
         close(b->fd);
     b->fd = -1;
+}
+
+int virtio_blk_change_medium(struct virtio_blk *b, const char *path)
+{
+    int fd = open(path, (b->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    pthread_mutex_lock(&b->mmio.lock);     /* requests run under it: none sees a half swap */
+    int old = b->fd;
+    b->fd = fd;
+    b->sectors = (uint64_t)size / SECTOR;
+    b->config.capacity = b->sectors;
+    pthread_mutex_unlock(&b->mmio.lock);
+    close(old);
+    virtio_mmio_config_changed(&b->mmio);
+    return 0;
 }

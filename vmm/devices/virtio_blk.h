@@ -39,6 +39,11 @@ struct virtio_blk {
 int virtio_blk_open(struct virtio_blk *b, const struct dev_env *env,
                     const struct virtio_blk_params *p);
 
+/* Media change (Firecracker's PATCH /drives path_on_host after start): opens path as the drive
+ * was opened, swaps it in between requests, updates the capacity and raises the config-change
+ * interrupt. Returns 0 or a negative errno; on error the old medium stays. */
+int virtio_blk_change_medium(struct virtio_blk *b, const char *path);
+
 /* Stops the device and closes the file. */
 void virtio_blk_close(struct virtio_blk *b);
 

@@ -12,9 +12,6 @@
 
 #include "vmm/log.h"
 
-/* §4.2.2 shared memory registers after SHMSel (no regions here: reads give -1). */
-#define MMIO_SHM_LEN_LOW 0x0b0
-#define MMIO_SHM_BASE_HIGH 0x0bc
 
 #define DRIVER_OK VIRTIO_STATUS_DRIVER_OK
 #define FEATURES_OK VIRTIO_STATUS_FEATURES_OK
@@ -67,29 +64,38 @@ bool virtio_mmio_needs_reset(struct virtio_mmio *v)
     return r;
 }
 
-void virtio_mmio_process(struct virtio_mmio *v, unsigned qi)
+/* The default drain: one chain at a time through ops->request. Lock held. */
+static int drain_chains(struct virtio_mmio *v, unsigned qi, bool *pushed)
 {
     struct virtq *q = &v->queues[qi];
     struct virtq_chain c;
-    bool pushed = false;
-    int rc = 0;
+    int rc;
 
-    pthread_mutex_lock(&v->lock);
-    if (v->broken || !(v->status & DRIVER_OK) || !q->ready)
-        goto out;
     for (;;) {
         virtq_notify_disable(q);
         while ((rc = virtq_pop(q, &c)) > 0) {
             uint32_t written = 0;
             if ((rc = v->ops->request(v, qi, &c, &written)) < 0)
-                break;
+                return rc;
             virtq_push(q, c.head, written);
             v->requests++;
-            pushed = true;
+            *pushed = true;
         }
         if (rc < 0 || !virtq_notify_enable(q))
-            break;
+            return rc;
     }
+}
+
+void virtio_mmio_process(struct virtio_mmio *v, unsigned qi)
+{
+    struct virtq *q = &v->queues[qi];
+    bool pushed = false;
+    int rc;
+
+    pthread_mutex_lock(&v->lock);
+    if (v->broken || !(v->status & DRIVER_OK) || !q->ready)
+        goto out;
+    rc = v->ops->drain ? v->ops->drain(v, qi, &pushed) : drain_chains(v, qi, &pushed);
     if (pushed && virtq_need_interrupt(q))
         raise_irq(v, VIRTIO_MMIO_INT_VRING);
     if (rc < 0)
@@ -239,7 +245,7 @@ static uint32_t reg_read(struct virtio_mmio *v, uint64_t off)
     case VIRTIO_MMIO_STATUS: return v->status;
     case VIRTIO_MMIO_CONFIG_GENERATION: return v->config_generation;
     default:
-        if (off >= MMIO_SHM_LEN_LOW && off <= MMIO_SHM_BASE_HIGH)
+        if (off >= VIRTIO_MMIO_SHM_LEN_LOW && off <= VIRTIO_MMIO_SHM_BASE_HIGH /* no regions: -1 */)
             return 0xffffffff; /* no shared memory region */
         return 0;
     }
@@ -384,6 +390,7 @@ int virtio_mmio_init(struct virtio_mmio *v, const struct dev_env *env,
     v->config_len = p->config_len;
     v->nqueues = p->nqueues;
     v->threaded = p->threaded;
+    v->own_loop = p->threaded && p->own_loop;
     snprintf(v->name, sizeof(v->name), "%s@0x%llx", ops->name, (unsigned long long)p->base);
     pthread_mutex_init(&v->lock, NULL);
     for (unsigned i = 0; i < p->nqueues; i++) {
@@ -407,6 +414,8 @@ static void *device_thread(void *arg)
     struct virtio_mmio *v = arg;
     struct pollfd pfd[VIRTIO_MMIO_QUEUES_MAX];
 
+    if (v->env->thread_init)
+        v->env->thread_init();
     for (unsigned i = 0; i < v->nqueues; i++)
         pfd[i] = (struct pollfd){ .fd = v->notify_fd[i], .events = POLLIN };
     while (!atomic_load(&v->stopping)) {
@@ -447,6 +456,8 @@ int virtio_mmio_start(struct virtio_mmio *v)
             v->irq_fd = fd;
         }
     }
+    if (v->own_loop)
+        return 0;
     int rc = pthread_create(&v->thread, NULL, device_thread, v);
     if (rc)
         return -rc;
@@ -476,4 +487,12 @@ void virtio_mmio_destroy(struct virtio_mmio *v)
         pthread_mutex_destroy(&v->lock);
         v->ops = NULL;
     }
+}
+
+void virtio_mmio_config_changed(struct virtio_mmio *v)
+{
+    pthread_mutex_lock(&v->lock);
+    v->config_generation++;
+    pthread_mutex_unlock(&v->lock);
+    raise_irq(v, VIRTIO_MMIO_INT_CONFIG);
 }

@@ -1,7 +1,8 @@
 /* The virtio-mmio transport, version 2 (virtio 1.2 §4.2.2), shared by every virtio device of
  * motevm: registers, feature negotiation, status and reset, queue set-up, notifications,
  * interrupts, the device's config space at 0x100, and the device-needs-reset state a hostile
- * guest ends in. A device type (blk, rng) supplies a virtio_device_ops and its config bytes.
+ * guest ends in. A device type (blk, net, rng) supplies a virtio_device_ops and its config
+ * bytes.
  *
  * Threads: register accesses come from vCPU threads. Queues are drained either inline, on the
  * vCPU thread that wrote QueueNotify, or (threaded) by one thread per device that sleeps on a
@@ -28,12 +29,18 @@ struct virtio_mmio;
 struct virtio_device_ops {
     const char *name;           /* "virtio-blk": log lines and the bus */
     uint32_t device_id;         /* VIRTIO_ID_* */
-    /* One chain taken from queue qi. Returns 0 with *written = bytes the device wrote into the
-     * chain's writable buffers (the used length), or a negative errno (with
-     * virtq_set_fault on the queue) when the chain breaks the device's rules: the device then
-     * needs a reset. Called with the device's lock held. */
+    /* One chain taken from queue qi (required unless drain is given). Returns 0 with
+     * *written = bytes the device wrote into the chain's writable buffers (the used length),
+     * or a negative errno (with virtq_set_fault on the queue) when the chain breaks the
+     * device's rules: the device then needs a reset. Called with the device's lock held. */
     int (*request)(struct virtio_mmio *v, unsigned qi, struct virtq_chain *c, uint32_t *written);
     void (*reset)(struct virtio_mmio *v); /* optional: device state back to power-on */
+    /* Optional, replaces the chain-at-a-time loop of virtio_mmio_process for a device that
+     * pops and pushes itself (net: one frame over several RX chains, RX driven by the tap).
+     * Called with the lock held, DRIVER_OK set, not broken, queue qi ready. Sets *pushed when
+     * it put anything in the used ring (the transport then interrupts if the driver wants).
+     * Returns 0, or a negative errno with virtq_set_fault on the queue: needs reset. */
+    int (*drain)(struct virtio_mmio *v, unsigned qi, bool *pushed);
 };
 
 struct virtio_mmio_params {
@@ -46,6 +53,8 @@ struct virtio_mmio_params {
     uint16_t queue_size;        /* QueueNumMax, a power of two */
     uint64_t max_chain_bytes;   /* 0: UINT32_MAX */
     bool threaded;              /* drain queues on a device thread (else on the vCPU thread) */
+    bool own_loop;              /* threaded, but the device runs its own loop over notify_fd[]
+                                 * (net: also the tap): virtio_mmio_start starts no thread */
 };
 
 struct virtio_mmio {
@@ -77,6 +86,7 @@ struct virtio_mmio {
 
     /* Notify and interrupt paths. */
     bool threaded;
+    bool own_loop;
     int notify_fd[VIRTIO_MMIO_QUEUES_MAX]; /* eventfds, -1 when inline */
     int irq_fd;                 /* KVM irqfd, -1: env->set_irq pulses */
     bool thread_started;
@@ -93,7 +103,8 @@ int virtio_mmio_init(struct virtio_mmio *v, const struct dev_env *env,
                      const struct virtio_mmio_params *p);
 
 /* Threaded mode: registers the ioeventfd/irqfd when env offers them (falling back to the MMIO
- * exit and set_irq when they fail), then starts the device thread. Inline: nothing. */
+ * exit and set_irq when they fail), then starts the device thread (not with own_loop: the
+ * device reads notify_fd[] itself). Inline: nothing. */
 int virtio_mmio_start(struct virtio_mmio *v);
 
 /* Stops the thread (if any), closes the eventfds, frees the queues. */
@@ -101,6 +112,10 @@ void virtio_mmio_destroy(struct virtio_mmio *v);
 
 /* Drains queue qi: every available chain to ops->request, used ring, interrupt if wanted. */
 void virtio_mmio_process(struct virtio_mmio *v, unsigned qi);
+
+/* The device changed its config space (e.g. a new medium): bumps ConfigGeneration and raises
+ * the configuration-change interrupt (virtio 1.2 §4.2.2, §2.5.1). Any thread. */
+void virtio_mmio_config_changed(struct virtio_mmio *v);
 
 /* True once the device has set DEVICE_NEEDS_RESET. */
 bool virtio_mmio_needs_reset(struct virtio_mmio *v);
