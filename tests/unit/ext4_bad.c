@@ -358,6 +358,23 @@ static void test_mount_state(void **state)
     assert_int_equal(fsck_clean(IMG), 0);
 }
 
+static void test_deleted_inode_not_written(void **state)
+{
+    /* a descriptor left open on an unlinked file must not write into freed blocks */
+    mkimg("ext4", "");
+    struct ext4_fs *fs;
+    char why[128];
+    assert_int_equal(try_mount(0, &fs, why), 0);
+    ext4_ino_t ino;
+    assert_int_equal(ext4_create(fs, ext4_root(fs), "gone", 4, 0644, &ino), 0);
+    assert_int_equal(ext4_write(fs, ino, 0, "data", 4), 4);
+    assert_int_equal(ext4_unlink(fs, ext4_root(fs), "gone", 4), 0);
+    assert_int_equal(ext4_write(fs, ino, 0, "more", 4), -ENOENT);
+    assert_int_equal(ext4_truncate(fs, ino, 100000), -ENOENT);
+    assert_int_equal(ext4_umount(fs), 0);
+    assert_int_equal(fsck_clean(IMG), 0);
+}
+
 static void test_garbage(void **state)
 {
     /* random bytes with a valid magic: nothing mounts, nothing crashes */
@@ -391,7 +408,7 @@ int main(void)
         cmocka_unit_test(test_dirent_rec_len),   cmocka_unit_test(test_directory_loop),
         cmocka_unit_test(test_extent_header),    cmocka_unit_test(test_inode_extra_isize),
         cmocka_unit_test(test_features),         cmocka_unit_test(test_mount_state),
-        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_deleted_inode_not_written), cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests_name("ext4_bad", tests, setup, teardown);
 }

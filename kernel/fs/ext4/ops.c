@@ -101,6 +101,10 @@ static int iget_file(struct ext4_fs *fs, ext4_ino_t ino, struct ext4_iref *ir)
         ext4_iput(fs, ir);
         return -EINVAL;
     }
+    if (!ir->raw->i_links_count) { /* deleted: its blocks are free, never write them again */
+        ext4_iput(fs, ir);
+        return -ENOENT;
+    }
     return 0;
 }
 
