@@ -4,6 +4,7 @@
 #include "abi/ports.h"
 #include "boot/bootinfo.h"
 #include "core/cmdline.h"
+#include "drivers/drivers.h"
 #include "mote/bootchart.h"
 #include "mote/bootfs.h"
 #include "mote/exec.h"
@@ -14,6 +15,7 @@
 #include "mote/string.h"
 #include "mote/trap.h"
 #include "mote/x86.h"
+#include "tests/tests.h"
 
 #define EARLY_MAP_LIMIT (1ull << 30) /* the early page tables reach the first GiB */
 #define EXIT_NOT_FOUND 127
@@ -80,6 +82,13 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     page_init(&bi);
     paging_init(&bi);
     bootchart_stage("memory initialized");
+
+    drivers_init(&cl);
+    if (cl.test) {
+        if (cl.bootchart)
+            bootchart_print();
+        power_off(kernel_test_run(cl.test, cl.ntest_args, cl.test_args));
+    }
 
     int files = bootfs_init();
     if (files < 0)

@@ -2,6 +2,7 @@
  *   0 .. 0x00007fffffffffff          the program (user half), owned by mm/uspace.c
  *   0x00007ffffffff000               the system-call entry page (user RX), see arch entry.S
  *   0xffff800000000000 + phys        direct map of RAM (supervisor, NX)
+ *   0xffffc00000000000               device registers (MMIO, PCI BARs), uncached, mm/ioremap.c
  *   0xffffffff80000000 + phys        the kernel image (supervisor, per-section rights)
  * Assembly includes this file too, so it holds only #defines. */
 #ifndef MOTE_LAYOUT_H
@@ -9,6 +10,8 @@
 
 #define KERNEL_VMA 0xffffffff80000000
 #define DIRECT_MAP 0xffff800000000000
+#define DEVICE_MAP 0xffffc00000000000
+#define DEVICE_MAP_SIZE 0x0000001000000000 /* 64 GiB of device windows */
 #define USER_TOP 0x0000800000000000
 #define SYSCALL_PAGE 0x00007ffffffff000
 #define USER_STACK_TOP 0x00007fffffff0000 /* a gap of unmapped pages under the syscall page */

@@ -22,6 +22,9 @@ static inline paddr_t virt_to_phys(const void *v)
 void page_init(const struct boot_info *bi);
 paddr_t page_alloc(void);        /* a zeroed page, or 0 when memory is exhausted */
 paddr_t page_alloc_dirty(void);  /* contents undefined: for pages about to be overwritten */
+/* n physically contiguous zeroed pages (virtqueue rings, DMA pools), or 0. Taken from the unused
+ * part of a RAM range; give them back one page at a time with page_free. */
+paddr_t page_alloc_contig(unsigned n);
 void page_free(paddr_t p);
 uint64_t page_ram_top(void);     /* end of the highest RAM range */
 uint64_t page_free_count(void);
@@ -36,6 +39,8 @@ void kfree(void *p);
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
 #define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_A (1ull << 5)
 #define PTE_D (1ull << 6)
 #define PTE_PS (1ull << 7)
@@ -52,5 +57,9 @@ int pg_map(uint64_t va, paddr_t pa, uint64_t flags);
 /* Returns the PTE for va (NULL when no page table reaches it). */
 uint64_t *pg_lookup(uint64_t va);
 void pg_unmap(uint64_t va);
+
+/* Device registers (mm/ioremap.c): maps [pa, pa + len) uncached (PCD|PWT), supervisor, NX, in the
+ * DEVICE_MAP window; returns the virtual address of pa, or NULL. Mappings are never removed. */
+void *ioremap(paddr_t pa, size_t len);
 
 #endif

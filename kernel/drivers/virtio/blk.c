@@ -1,0 +1,255 @@
+/* virtio-blk (virtio 1.2 §5.2): one request queue; each block-layer request becomes one or more
+ * device requests (header, data segments, status byte) of at most max_segments segments of at
+ * most max_segment bytes (SEG_MAX, SIZE_MAX). Requests are queued while the ring is full and
+ * issued as completions free it; one notification per batch at most (event index). */
+#include <errno.h>
+
+#include "core/cmdline.h"
+#include "mote/blk.h"
+#include "mote/mm.h"
+#include "mote/printk.h"
+#include "mote/string.h"
+#include "mote/virtio.h"
+#include "mote/x86.h"
+
+#define VBLK_QUEUE_SIZE 256
+#define VBLK_MAX_SEGS 64     /* per device request */
+#define VBLK_INDIRECT 8      /* indirect table entries: header, up to 6 segments, status */
+#define VBLK_DEFAULT_SEG (4u << 20)
+
+/* A device request. The header and status live here, in direct-mapped memory. */
+struct vblk_req {
+    struct virtio_blk_req_hdr hdr;
+    uint8_t status;
+    struct blk_io *io;
+    struct vblk_req *next_free;
+};
+
+struct vblk {
+    struct blk_dev blk;
+    struct virtio_device *vdev;
+    struct vq *q;
+    struct vblk_req *free;
+    struct blk_io *head, *tail; /* requests not yet fully handed to the device */
+    struct vq_buf bufs[VBLK_MAX_SEGS + 2];
+};
+
+/* Overrides for tests (virtio_blk.size_max=, virtio_blk.seg_max=): smaller segments than the
+ * device asks for, to exercise splitting on devices that have no limit. */
+static uint32_t size_max_param, seg_max_param;
+
+static struct vblk_req *req_get(struct vblk *v)
+{
+    struct vblk_req *r = v->free;
+    if (r)
+        v->free = r->next_free;
+    return r;
+}
+
+static void req_put(struct vblk *v, struct vblk_req *r)
+{
+    r->next_free = v->free;
+    v->free = r;
+}
+
+/* Hands the device as much of the queued requests as the ring takes. Returns true if any. */
+static bool pump(struct vblk *v)
+{
+    bool added = false;
+    struct blk_io *io;
+    while ((io = v->head)) {
+        struct vblk_req *r = req_get(v);
+        if (!r)
+            break;
+        unsigned n = 0;
+        size_t chunk = 0;
+        bool data_out = io->op == BLK_OP_WRITE;
+        r->hdr.reserved = 0;
+        r->hdr.sector = io->sector + io->issued / BLK_SECTOR_SIZE;
+        r->status = 0xff;
+        r->io = io;
+        v->bufs[n++] = (struct vq_buf){virt_to_phys(&r->hdr), sizeof(r->hdr)};
+        switch (io->op) {
+        case BLK_OP_READ:
+        case BLK_OP_WRITE: {
+            r->hdr.type = data_out ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+            char *p = (char *)io->buf + io->issued;
+            size_t left = io->len - io->issued;
+            while (left && n - 1 < v->blk.max_segments) {
+                uint32_t seg = (uint32_t)MIN(left, (size_t)v->blk.max_segment);
+                v->bufs[n++] = (struct vq_buf){virt_to_phys(p), seg};
+                p += seg;
+                left -= seg;
+                chunk += seg;
+            }
+            break;
+        }
+        case BLK_OP_GET_ID:
+            r->hdr.type = VIRTIO_BLK_T_GET_ID;
+            v->bufs[n++] = (struct vq_buf){virt_to_phys(io->buf), BLK_ID_BYTES};
+            chunk = BLK_ID_BYTES;
+            break;
+        default: /* BLK_OP_FLUSH */
+            r->hdr.type = VIRTIO_BLK_T_FLUSH;
+            break;
+        }
+        v->bufs[n++] = (struct vq_buf){virt_to_phys(&r->status), 1};
+        unsigned out = data_out ? n - 1 : 1;
+        if (vq_add(v->q, v->bufs, out, n - out, r)) {
+            req_put(v, r);
+            break; /* ring full: the rest goes when completions free it */
+        }
+        added = true;
+        io->pending++;
+        io->issued += chunk;
+        if (io->issued >= io->len) {
+            v->head = io->next;
+            if (!v->head)
+                v->tail = NULL;
+        }
+    }
+    return added;
+}
+
+static void vblk_submit(struct blk_dev *b, struct blk_io *io)
+{
+    struct vblk *v = b->priv;
+    if (v->tail)
+        v->tail->next = io;
+    else
+        v->head = io;
+    v->tail = io;
+    if (pump(v))
+        vq_kick(v->q);
+}
+
+static int status_errno(uint8_t s)
+{
+    return s == VIRTIO_BLK_S_OK ? 0 : s == VIRTIO_BLK_S_UNSUPP ? -EOPNOTSUPP : -EIO;
+}
+
+static bool vblk_poll(struct blk_dev *b)
+{
+    struct vblk *v = b->priv;
+    struct vblk_req *r;
+    bool any = false;
+    while ((r = vq_get(v->q, NULL))) {
+        struct blk_io *io = r->io;
+        int st = status_errno(r->status);
+        if (st && !io->status)
+            io->status = st;
+        req_put(v, r);
+        io->pending--;
+        any = true;
+        /* Whole once every part was issued and has come back (the queue head may still be it). */
+        if (io->pending == 0 && io->issued >= io->len && v->head != io) {
+            io->complete = true;
+            if (io->done)
+                io->done(io);
+        }
+    }
+    if (v->q->broken)
+        panic("virtio-blk: %s: device returned a descriptor it was not given", v->vdev->name);
+    if (any && v->head && pump(v))
+        vq_kick(v->q);
+    return any;
+}
+
+static void vblk_wait(struct blk_dev *b)
+{
+    struct vblk *v = b->priv;
+    if (virtio_irq_mode(v->vdev) && vq_enable_cb(v->q))
+        sti_hlt_cli();
+}
+
+static void vblk_callback(struct vq *q)
+{
+    struct vblk *v = q->priv;
+    vblk_poll(&v->blk);
+}
+
+static const struct blk_ops vblk_ops = {
+    .submit = vblk_submit,
+    .poll = vblk_poll,
+    .wait = vblk_wait,
+};
+
+static int vblk_probe(struct virtio_device *d)
+{
+    struct vblk *v = kzalloc(sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    v->vdev = d;
+    d->priv = v;
+    v->q = virtio_setup_vq(d, 0, VBLK_QUEUE_SIZE, VBLK_INDIRECT, vblk_callback, v);
+    if (!v->q)
+        return -ENOMEM;
+
+    /* Requests: one per descriptor at most. */
+    unsigned nreq = v->q->size;
+    size_t bytes = nreq * sizeof(struct vblk_req);
+    paddr_t pool = page_alloc_contig(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+    if (!pool)
+        return -ENOMEM;
+    struct vblk_req *reqs = phys_to_virt(pool);
+    for (unsigned i = 0; i < nreq; i++)
+        req_put(v, &reqs[i]);
+
+    struct blk_dev *b = &v->blk;
+    b->sectors = virtio_cread64(d, VIRTIO_OFF(struct virtio_blk_config, capacity));
+    b->block_size = virtio_has(d, VIRTIO_BLK_F_BLK_SIZE)
+                        ? virtio_cread32(d, VIRTIO_OFF(struct virtio_blk_config, blk_size))
+                        : BLK_SECTOR_SIZE;
+    b->read_only = virtio_has(d, VIRTIO_BLK_F_RO);
+    b->can_flush = virtio_has(d, VIRTIO_BLK_F_FLUSH);
+    uint32_t seg = VBLK_DEFAULT_SEG, segs = 1; /* §5.2.3: without SEG_MAX, one segment */
+    if (virtio_has(d, VIRTIO_BLK_F_SIZE_MAX)) {
+        uint32_t m = virtio_cread32(d, VIRTIO_OFF(struct virtio_blk_config, size_max));
+        if (m >= BLK_SECTOR_SIZE)
+            seg = m;
+    }
+    if (virtio_has(d, VIRTIO_BLK_F_SEG_MAX)) {
+        uint32_t m = virtio_cread32(d, VIRTIO_OFF(struct virtio_blk_config, seg_max));
+        if (m)
+            segs = m;
+    }
+    if (size_max_param)
+        seg = MIN(seg, size_max_param);
+    if (seg_max_param)
+        segs = MIN(segs, seg_max_param);
+    seg = (uint32_t)ALIGN_DOWN(seg, BLK_SECTOR_SIZE);
+    segs = MIN(segs, (uint32_t)VBLK_MAX_SEGS);
+    segs = MIN(segs, (uint32_t)v->q->size - 2);
+    if (v->q->indirect_max && segs > v->q->indirect_max - 2)
+        segs = v->q->indirect_max - 2;
+    b->max_segment = seg;
+    b->max_segments = segs;
+    b->ops = &vblk_ops;
+    b->priv = v;
+    b->transport = d->name;
+    return blk_register(b);
+}
+
+static void vblk_params(struct cmdline *cl)
+{
+    uint64_t v;
+    const char *s = cmdline_param(cl, "virtio_blk.size_max");
+    if (s && parse_u64(s, &v) == 0 && v >= BLK_SECTOR_SIZE && v <= VBLK_DEFAULT_SEG)
+        size_max_param = (uint32_t)v;
+    s = cmdline_param(cl, "virtio_blk.seg_max");
+    if (s && parse_u64(s, &v) == 0 && v >= 1 && v <= VBLK_MAX_SEGS)
+        seg_max_param = (uint32_t)v;
+    cmdline_consume(cl, "virtio_blk.size_max");
+    cmdline_consume(cl, "virtio_blk.seg_max");
+}
+
+const struct virtio_driver virtio_blk_driver = {
+    .name = "virtio-blk",
+    .id = VIRTIO_ID_BLOCK,
+    .features = 1ull << VIRTIO_BLK_F_SIZE_MAX | 1ull << VIRTIO_BLK_F_SEG_MAX |
+                1ull << VIRTIO_BLK_F_BLK_SIZE | 1ull << VIRTIO_BLK_F_FLUSH |
+                1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_F_VERSION_1 |
+                1ull << VIRTIO_F_EVENT_IDX | 1ull << VIRTIO_F_INDIRECT_DESC,
+    .probe = vblk_probe,
+    .params = vblk_params,
+};
