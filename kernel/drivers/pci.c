@@ -23,7 +23,6 @@ static void add_function(unsigned bus, unsigned dev, unsigned fn, uint32_t id)
     p->fn = (uint8_t)fn;
     p->vendor = (uint16_t)id;
     p->device = (uint16_t)(id >> 16);
-    p->class_rev = arch_pci_read(bus, dev, fn, PCI_CLASS_REVISION, 4);
 }
 
 unsigned pci_enumerate(void)

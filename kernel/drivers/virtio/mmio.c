@@ -179,12 +179,13 @@ static int attach(const struct virtio_mmio_param *p, const char **why)
 unsigned virtio_mmio_discover(struct cmdline *cl)
 {
     static const char key[] = "virtio_mmio.device";
-    unsigned added = 0;
+    unsigned added = 0, seen = 0;
     for (int i = 0; i < cl->nparams; i++) {
         const char *p = cl->params[i];
         if (!str_starts(p, key) || (p[sizeof(key) - 1] != '=' && p[sizeof(key) - 1] != '\0'))
             continue;
         const char *arg = p[sizeof(key) - 1] ? p + sizeof(key) : "";
+        seen++;
         struct virtio_mmio_param mp;
         const char *why = NULL;
         int rc = virtio_mmio_parse(arg, &mp, &why);
@@ -195,6 +196,7 @@ unsigned virtio_mmio_discover(struct cmdline *cl)
         else
             added += rc;
     }
-    cmdline_consume(cl, key);
+    if (seen)
+        cmdline_consume(cl, key);
     return added;
 }

@@ -36,7 +36,6 @@ struct pci_bar {
 struct pci_dev {
     uint8_t bus, dev, fn;
     uint16_t vendor, device;
-    uint32_t class_rev; /* class << 24 | subclass << 16 | prog-if << 8 | revision */
     struct pci_bar bars[6];
 };
 
