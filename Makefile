@@ -48,7 +48,7 @@ integration:
 
 bench: setup
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(PYTHON) bench/boot.py --out docs/PERFORMANCE.md
+	$(Q)$(PYTHON) bench/run.py --out docs/PERFORMANCE.md
 
 clean:
 	rm -rf $(BUILD)

@@ -165,16 +165,18 @@ def fmt(pair, unit="ms", digits=2):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--out", help="markdown file to write")
+    ap.add_argument("--out", help="markdown file to write (bench/run.py collects stdout)")
     a = ap.parse_args()
     if a.runs < 20:
         print("note: fewer than 20 runs; medians are less stable", file=sys.stderr)
 
     lines = [f"# Performance", "",
              f"Measured {datetime.date.today().isoformat()} on {machine_line()}.",
-             "Reproduce everything here with `make bench` (it rewrites this file).", ""]
+             "Reproduce everything here with `make bench` (it rewrites this file); each section",
+             "names the script that produced it.", "",
+             "## Boot (`bench/boot.py`)", ""]
 
-    lines += ["## Boot to the program: CPL0 instructions and exits (QEMU TCG, exact)", "",
+    lines += ["### Boot to the program: CPL0 instructions and exits (QEMU TCG, exact)", "",
               "From the kernel's first instruction to the program's first instruction at CPL3,",
               "counted by `bench/insncount.py` (QEMU one instruction per block, execution trace).",
               "Under PVM each CPL0 instruction is emulated (~2.8 us); each exit costs ~60 us.", "",
@@ -188,14 +190,14 @@ def main():
               ""]
 
     q = bench_qemu(a.runs)
-    lines += [f"## QEMU TCG (every instruction interpreted; {a.runs} runs, median / p90)", "",
+    lines += [f"### QEMU TCG (every instruction interpreted; {a.runs} runs, median / p90)", "",
               "| machine | kernel Total time (bootchart) | whole QEMU process |", "|---|---|---|"]
     for machine, total, wall in q:
         lines.append(f"| `-M {machine}` (PVH entry) | {fmt(total)} | {fmt(wall)} |")
     qmin = smallest_mem(qemu_hello_runs)
     lines += ["", f"Smallest QEMU `-m` (MiB) at which hello runs: {qmin}.", ""]
 
-    lines += ["## motevm (KVM)", ""]
+    lines += ["### motevm (KVM)", ""]
     if kvm_usable() and os.path.exists(MOTEVM):
         m = bench_motevm(a.runs)
         vmin = smallest_mem(motevm_hello_runs)
@@ -212,7 +214,7 @@ def main():
                   "here. The same `make bench` measures Guest-boot-time, whole-process time, peak RSS,",
                   "KVM exits and the floor where `/dev/kvm` exists.", ""]
 
-    lines += ["## Peers, measured on this kind of machine (quoted, not rebuilt)", "",
+    lines += ["### Peers, measured on this kind of machine (quoted, not rebuilt)", "",
               "| system | figure | source |", "|---|---|---|"]
     lines += [f"| {n} | {v} | `{s}` |" for n, v, s in PEERS]
     lines.append("")

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Byte sum modulo 256; a valid table sums to 0. */
+/* Byte sum modulo 256; a valid table sums to 0 (MP tables and ACPI tables alike). */
 uint8_t mp_checksum(const void *p, size_t len);
 
 #endif

@@ -17,6 +17,7 @@
 
 struct cmdline {
     bool bootchart, nopci, noacpi;
+    const char *test;                   /* --test=NAME: run an in-kernel test suite instead */
     int loglevel;                       /* -1: not given */
     const char *params[CMDLINE_MAX_PARAMS]; /* "key=value" kept for drivers, in order */
     int nparams;
@@ -27,7 +28,6 @@ struct cmdline {
     const char *unknown[CMDLINE_MAX_UNKNOWN]; /* options we did not understand */
     int nunknown;
     bool truncated;                     /* more arguments or parameters than fit */
-    const char *test;                   /* --test=NAME: run the kernel test NAME, not a program */
     const char *test_args[CMDLINE_MAX_TEST_ARGS]; /* --test-arg=X, in order */
     int ntest_args;
 };

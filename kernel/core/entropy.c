@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "mote/entropy.h"
+#include "mote/sched.h"
 #include "mote/string.h"
 
 #define MAX_SOURCES 4
@@ -16,6 +17,7 @@ static struct {
 static unsigned nsources;
 static uint8_t pool[POOL_BYTES];
 static size_t pool_fill, pool_mix;
+static struct mutex pool_lock = MUTEX_INIT; /* sources sleep: a mutex, not a spinlock */
 
 int entropy_add_source(const char *name, entropy_read_fn read, void *ctx)
 {
@@ -38,7 +40,7 @@ const char *entropy_source_name(unsigned i)
     return i < nsources ? sources[i].name : NULL;
 }
 
-void entropy_add(const void *buf, size_t len)
+static void add_locked(const void *buf, size_t len)
 {
     const uint8_t *b = buf;
     for (size_t i = 0; i < len; i++) {
@@ -48,7 +50,7 @@ void entropy_add(const void *buf, size_t len)
     pool_fill = MIN(POOL_BYTES, pool_fill + len);
 }
 
-ssize_t entropy_get(void *buf, size_t len)
+static ssize_t get_locked(void *buf, size_t len)
 {
     uint8_t *out = buf;
     size_t done = 0;
@@ -67,4 +69,19 @@ ssize_t entropy_get(void *buf, size_t len)
             done += (size_t)n;
     }
     return done == len ? (ssize_t)len : -EIO;
+}
+
+void entropy_add(const void *buf, size_t len)
+{
+    mutex_lock(&pool_lock);
+    add_locked(buf, len);
+    mutex_unlock(&pool_lock);
+}
+
+ssize_t entropy_get(void *buf, size_t len)
+{
+    mutex_lock(&pool_lock);
+    ssize_t n = get_locked(buf, len);
+    mutex_unlock(&pool_lock);
+    return n;
 }

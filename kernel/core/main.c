@@ -6,7 +6,11 @@
 #include "core/cmdline.h"
 #include "drivers/drivers.h"
 #include "mote/bootchart.h"
+#include "mote/arch.h"
 #include "mote/bootfs.h"
+#include "mote/ktest.h"
+#include "mote/platform.h"
+#include "mote/sched.h"
 #include "mote/exec.h"
 #include "mote/layout.h"
 #include "mote/mm.h"
@@ -15,10 +19,11 @@
 #include "mote/string.h"
 #include "mote/trap.h"
 #include "mote/x86.h"
-#include "tests/tests.h"
 
 #define EARLY_MAP_LIMIT (1ull << 30) /* the early page tables reach the first GiB */
 #define EXIT_NOT_FOUND 127
+
+void irq_enable_all(void);
 
 static struct boot_info bi;
 static struct cmdline cl;
@@ -83,11 +88,20 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     paging_init(&bi);
     bootchart_stage("memory initialized");
 
+    platform_init(&bi, cl.noacpi);
+    sched_init();
+    irq_enable_all();
+    if (platform.ncpus > 1) {
+        unsigned n = arch_start_aps();
+        bootchart_stage("SMP launched");
+        pr_info("smp: %u of %u CPUs online\n", n, platform.ncpus);
+    }
     drivers_init(&cl);
     if (cl.test) {
         if (cl.bootchart)
             bootchart_print();
-        power_off(kernel_test_run(cl.test, cl.ntest_args, cl.test_args));
+        ktest_set_args(cl.ntest_args, cl.test_args);
+        power_off(ktest_run(cl.test));
     }
 
     int files = bootfs_init();

@@ -98,9 +98,7 @@ bool blk_poll(struct blk_dev *d)
 
 int blk_wait(struct blk_dev *d, struct blk_io *io)
 {
-    while (!io->complete)
-        if (!d->ops->poll(d) && !io->complete)
-            d->ops->wait(d);
+    d->ops->wait(d, io);
     return io->status;
 }
 

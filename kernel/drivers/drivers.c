@@ -31,6 +31,11 @@ void drivers_init(struct cmdline *cl)
     }
     if (!found)
         return;
+    /* virtio.poll: completions by polling even where interrupts work (tests, benchmarks). */
+    if (cmdline_param(cl, "virtio.poll")) {
+        virtio_force_poll = true;
+        cmdline_consume(cl, "virtio.poll");
+    }
     for (unsigned i = 0; virtio_drivers[i]; i++)
         if (virtio_drivers[i]->params)
             virtio_drivers[i]->params(cl);

@@ -39,7 +39,8 @@ static void add_range(paddr_t start, paddr_t end)
     nfree += (end - start) / PAGE_SIZE;
 }
 
-static paddr_t holes[3][2];
+#define NHOLES 5
+static paddr_t holes[NHOLES][2];
 
 void page_init(const struct boot_info *bi)
 {
@@ -50,6 +51,12 @@ void page_init(const struct boot_info *bi)
     holes[1][1] = ALIGN_UP((paddr_t)__kernel_phys_end, PAGE_SIZE);
     holes[2][0] = ALIGN_DOWN(bi->initrd_addr, PAGE_SIZE);
     holes[2][1] = ALIGN_UP(bi->initrd_addr + bi->initrd_size, PAGE_SIZE);
+    /* The AP start code, and the monitor's identity page tables (0x9000-0xbfff in Firecracker's
+     * layout), which an AP woken through the ACPI mailbox runs on for its first instructions. */
+    holes[3][0] = AP_TRAMPOLINE_PHYS;
+    holes[3][1] = AP_TRAMPOLINE_PHYS + PAGE_SIZE;
+    holes[4][0] = 0x9000;
+    holes[4][1] = 0xc000;
 
     for (unsigned i = 0; i < bi->nr_mem; i++) {
         const struct boot_mem *m = &bi->mem[i];
@@ -59,9 +66,9 @@ void page_init(const struct boot_info *bi)
             ram_top = m->addr + m->size;
         /* Split the range around each hole in turn (the holes do not overlap). */
         paddr_t s = m->addr, e = m->addr + m->size;
-        paddr_t pieces[4][2] = {{s, e}};
+        paddr_t pieces[NHOLES + 1][2] = {{s, e}};
         unsigned np = 1;
-        for (unsigned h = 0; h < 3; h++) {
+        for (unsigned h = 0; h < NHOLES; h++) {
             paddr_t hs = holes[h][0], he = holes[h][1];
             if (he <= hs)
                 continue;
@@ -71,7 +78,7 @@ void page_init(const struct boot_info *bi)
                     continue;
                 /* Replace piece k by its part below the hole, append the part above. */
                 pieces[k][1] = hs > ps ? hs : ps;
-                if (he < pe && np < 4) {
+                if (he < pe && np < NHOLES + 1) {
                     pieces[np][0] = he;
                     pieces[np][1] = pe;
                     np++;

@@ -135,3 +135,50 @@ void paging_init(const struct boot_info *bi)
 
     write_cr3(virt_to_phys(kpml4));
 }
+
+void paging_load(void)
+{
+    write_cr3(virt_to_phys(kpml4));
+}
+
+void *ioremap(paddr_t pa, size_t len)
+{
+    static uint64_t next = IOREMAP_BASE;
+    paddr_t start = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + len, PAGE_SIZE);
+    if (next + (end - start) > IOREMAP_BASE + IOREMAP_SIZE)
+        return NULL;
+    uint64_t va = next;
+    for (paddr_t p = start; p < end; p += PAGE_SIZE)
+        if (pg_map(va + (p - start), p, PTE_W | PTE_NX | PTE_PCD | PTE_PWT | PTE_G))
+            return NULL;
+    next += end - start;
+    return (void *)(va + (pa - start));
+}
+
+/* Stack slots are handed out in order and recycled through a free list of slot addresses. */
+static uint64_t kstack_next = KSTACK_AREA;
+static uint64_t kstack_free_list[64];
+static unsigned kstack_nfree;
+
+void *kstack_alloc(void)
+{
+    uint64_t stack;
+    if (kstack_nfree) {
+        stack = kstack_free_list[--kstack_nfree];
+    } else {
+        stack = kstack_next + KSTACK_SLOT - KSTACK_SIZE;
+        for (uint64_t va = stack; va < stack + KSTACK_SIZE; va += PAGE_SIZE) {
+            paddr_t pa = page_alloc_dirty();
+            if (!pa || pg_map(va, pa, PTE_W | PTE_NX | PTE_G))
+                return NULL;
+        }
+        kstack_next += KSTACK_SLOT;
+    }
+    return (void *)stack;
+}
+
+void kstack_free(void *stack)
+{
+    if (kstack_nfree < sizeof(kstack_free_list) / sizeof(kstack_free_list[0]))
+        kstack_free_list[kstack_nfree++] = (uint64_t)stack;
+}

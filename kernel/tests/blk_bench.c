@@ -9,7 +9,18 @@
 #include "mote/printk.h"
 #include "mote/string.h"
 #include "mote/x86.h"
-#include "tests/tests.h"
+#include "mote/ktest.h"
+
+#define SUITE "blk-bench"
+
+/* One result line; the detail is printed only for a failure. */
+#define CHECK(what, ok, ...)                                                                       \
+    do {                                                                                           \
+        if (ok)                                                                                    \
+            ktest_check(SUITE, what, true, NULL);                                                  \
+        else                                                                                       \
+            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
+    } while (0)
 
 #define MAX_QD 32
 #define MAX_BS (128 * 1024)
@@ -54,22 +65,22 @@ static int run(struct blk_dev *d, bool write, size_t bs, unsigned qd, uint64_t n
     return 0;
 }
 
-void blk_bench(struct ktest_ctx *t)
+void ktest_blk_bench(void)
 {
     struct blk_dev *d = blk_get(0);
-    ktest_check(t, "disk", d != NULL, "no disk");
+    CHECK("disk", d != NULL, "no disk");
     if (!d)
         return;
     for (unsigned s = 0; s < MAX_QD; s++) {
         paddr_t p = page_alloc_contig(MAX_BS / PAGE_SIZE);
         if (!p) {
-            ktest_check(t, "buffers", false, "out of memory");
+            CHECK("buffers", false, "out of memory");
             return;
         }
         bufs[s] = phys_to_virt(p);
     }
     uint64_t v, disk = d->sectors * BLK_SECTOR_SIZE;
-    const char *s = ktest_arg(t, "trace");
+    const char *s = ktest_arg("trace");
     if (s && parse_u64(s, &v) == 0) {
         int rc = run(d, false, 4096, 1, 8); /* warm up */
         blk_bench_mark(1);
@@ -77,11 +88,11 @@ void blk_bench(struct ktest_ctx *t)
         blk_bench_mark(2);
         rc |= run(d, false, 4096, 32, v);
         blk_bench_mark(3);
-        ktest_check(t, "trace", rc == 0, "error %d", rc);
+        CHECK("trace", rc == 0, "error %d", rc);
         return;
     }
     uint64_t bytes = MIN(disk, 256ull << 20);
-    s = ktest_arg(t, "mb");
+    s = ktest_arg("mb");
     if (s && parse_u64(s, &v) == 0 && v && (v << 20) <= disk)
         bytes = v << 20;
     uint64_t khz = arch_tsc_khz();
@@ -106,7 +117,7 @@ void blk_bench(struct ktest_ctx *t)
                 char what[48];
                 snprintf(what, sizeof(what), "%s bs=%lu qd=%u", w ? "write" : "read",
                          (uint64_t)sizes[i], depths[k]);
-                ktest_check(t, what, rc == 0, "error %d", rc);
+                CHECK(what, rc == 0, "error %d", rc);
             }
         }
     }

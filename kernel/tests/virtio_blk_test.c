@@ -10,7 +10,18 @@
 #include "mote/mm.h"
 #include "mote/printk.h"
 #include "mote/string.h"
-#include "tests/tests.h"
+#include "mote/ktest.h"
+
+#define SUITE "virtio-blk"
+
+/* One result line; the detail is printed only for a failure. */
+#define CHECK(what, ok, ...)                                                                       \
+    do {                                                                                           \
+        if (ok)                                                                                    \
+            ktest_check(SUITE, what, true, NULL);                                                  \
+        else                                                                                       \
+            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
+    } while (0)
 
 #define BLOCK 4096
 #define CHUNK (128 * 1024)
@@ -93,30 +104,31 @@ static int sweep(struct blk_dev *d, struct slot *slots, unsigned qd, bool write,
     return 0;
 }
 
-static uint64_t arg_u64(struct ktest_ctx *t, const char *key, uint64_t def)
+static uint64_t arg_u64(const char *key, uint64_t def)
 {
     uint64_t v;
-    const char *s = ktest_arg(t, key);
+    const char *s = ktest_arg(key);
     return s && parse_u64(s, &v) == 0 ? v : def;
 }
 
-void virtio_blk_test(struct ktest_ctx *t)
+void ktest_virtio_blk(void)
 {
-    const char *name = ktest_arg(t, "disk");
+    const char *name = ktest_arg("disk");
     struct blk_dev *d = name ? blk_find(name) : blk_get(0);
-    ktest_check(t, "probe", d != NULL, "no disk %s (%u found)", name ? name : "vda", blk_count());
+    CHECK("probe", d != NULL, "no disk %s (%u found)", name ? name : "vda", blk_count());
     if (!d)
         return;
-    pr_warn("test %s: %s on %s: %lu sectors, block size %u, segments %u x %u bytes%s%s\n",
-            t->name, d->name, d->transport, d->sectors, d->block_size, d->max_segments, d->max_segment,
-            d->read_only ? ", read-only" : "", d->can_flush ? ", flush" : "");
-    uint64_t seed = arg_u64(t, "seed", 1);
-    unsigned qd = (unsigned)MIN(MAX(arg_u64(t, "qd", 8), 1), (uint64_t)MAX_QD);
+    pr_warn("test %s: %s on %s: %lu sectors, block size %u, segments %u x %u bytes%s%s, %s\n",
+            SUITE, d->name, d->transport, d->sectors, d->block_size, d->max_segments, d->max_segment,
+            d->read_only ? ", read-only" : "", d->can_flush ? ", flush" : "",
+            d->irq ? "interrupts" : "polled");
+    uint64_t seed = arg_u64("seed", 1);
+    unsigned qd = (unsigned)MIN(MAX(arg_u64("qd", 8), 1), (uint64_t)MAX_QD);
     struct slot slots[MAX_QD] = {0};
     for (unsigned s = 0; s < qd; s++) {
         paddr_t p = page_alloc_contig(CHUNK / PAGE_SIZE);
         if (!p) {
-            ktest_check(t, "buffers", false, "out of memory");
+            CHECK("buffers", false, "out of memory");
             return;
         }
         slots[s].buf = phys_to_virt(p);
@@ -126,25 +138,25 @@ void virtio_blk_test(struct ktest_ctx *t)
     int rc;
     if (!d->read_only) {
         rc = sweep(d, slots, qd, true, seed, &bad);
-        ktest_check(t, "write", rc == 0, "error %d", rc);
+        CHECK("write", rc == 0, "error %d", rc);
         rc = d->can_flush ? blk_flush_sync(d) : 0;
-        ktest_check(t, "flush", rc == 0, "error %d", rc);
+        CHECK("flush", rc == 0, "error %d", rc);
         rc = sweep(d, slots, qd, false, seed, &bad);
-        ktest_check(t, "read", rc == 0, "error %d, first mismatch at byte %ld", rc, bad);
+        CHECK("read", rc == 0, "error %d, first mismatch at byte %ld", rc, bad);
 
         /* One request as large as the test's buffers allow, split by the driver. */
         size_t big = (size_t)MIN((uint64_t)CHUNK, d->sectors * BLK_SECTOR_SIZE);
         memset(slots[0].buf, 0, big);
         rc = blk_read_sync(d, 0, slots[0].buf, big);
         bad = rc ? -1 : verify(slots[0].buf, 0, big, seed);
-        ktest_check(t, "large request", rc == 0 && bad < 0, "error %d, mismatch at %ld", rc,
+        CHECK("large request", rc == 0 && bad < 0, "error %d, mismatch at %ld", rc,
                     bad);
     }
 
     char id[BLK_ID_BYTES + 1];
     rc = blk_get_id_sync(d, id);
-    const char *want = ktest_arg(t, "id");
-    ktest_check(t, "get-id", rc == 0 && (!want || strcmp(id, want) == 0),
+    const char *want = ktest_arg("id");
+    CHECK("get-id", rc == 0 && (!want || strcmp(id, want) == 0),
                 "error %d, id \"%s\", expected \"%s\"", rc, id, want ? want : "");
 
     char small[8];
@@ -152,10 +164,10 @@ void virtio_blk_test(struct ktest_ctx *t)
     bool bad_len = blk_read(d, &io) == -EINVAL;
     io = (struct blk_io){.sector = d->sectors, .buf = slots[0].buf, .len = BLK_SECTOR_SIZE};
     bool bad_range = blk_read(d, &io) == -EINVAL;
-    ktest_check(t, "bad requests refused", bad_len && bad_range, "length %d, range %d",
+    CHECK("bad requests refused", bad_len && bad_range, "length %d, range %d",
                 bad_len, bad_range);
 
-    const char *ro_name = ktest_arg(t, "ro");
+    const char *ro_name = ktest_arg("ro");
     if (ro_name) {
         struct blk_dev *ro = blk_find(ro_name);
         rc = -ENODEV;
@@ -165,7 +177,7 @@ void virtio_blk_test(struct ktest_ctx *t)
             if (rc == -EROFS && blk_read_sync(ro, 0, slots[0].buf, BLOCK))
                 rc = -EIO;
         }
-        ktest_check(t, "read-only", ro && ro->read_only && rc == -EROFS,
+        CHECK("read-only", ro && ro->read_only && rc == -EROFS,
                     "%s: read_only %d, write returned %d", ro_name, ro ? ro->read_only : -1, rc);
     }
 }

@@ -33,14 +33,15 @@ def qemu_status(guest_status):
     return ((guest_status << 1) | 1) & 0xff
 
 
-def qemu_boot(machine, cmdline, mem="128", smp=1, extra=(), timeout=60, kernel=KERNEL):
+def qemu_boot(machine, cmdline, mem="128", smp=1, extra=(), timeout=60, kernel=KERNEL,
+              debug_exit=True):
     """Boots the kernel through QEMU's -kernel (the PVH entry); returns QEMU's exit status (see
     qemu_status), the console text and stderr."""
     if QEMU is None:
         pytest.skip("qemu-system-x86_64 is not installed (scripts/setup installs it)")
     cmd = [QEMU, "-M", machine, "-accel", "tcg", "-m", str(mem), "-smp", str(smp),
            "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-           "-kernel", kernel, "-append", cmdline] + DEBUG_EXIT + list(extra)
+           "-kernel", kernel, "-append", cmdline] + (DEBUG_EXIT if debug_exit else []) + list(extra)
     p = subprocess.run(cmd, capture_output=True, timeout=timeout)
     return Run(p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"))
 

@@ -13,13 +13,14 @@ FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 
 
-def linux_boot(tmp_path, machine, cmdline, mem=16, extra_flags=()):
+def linux_boot(tmp_path, machine, cmdline, mem=16, extra_flags=(), smp="1"):
     if QEMU is None:
         pytest.skip("qemu-system-x86_64 is not installed")
     img = tmp_path / "guest.img"
     subprocess.run([FCIMAGE, "-o", str(img), "--kernel", KERNEL, "--cmdline", cmdline,
                     "--mem", str(mem)] + list(extra_flags), check=True)
-    p = subprocess.run([QEMU, "-M", machine, "-accel", "tcg", "-m", "128", "-display", "none",
+    p = subprocess.run([QEMU, "-M", machine, "-smp", smp, "-accel", "tcg", "-m", "128",
+                        "-display", "none",
                         "-monitor", "none", "-serial", "stdio", "-no-reboot",
                         "-kernel", FCSHIM,
                         "-device", f"loader,file={img},addr=0x4000000,force-raw=on"] + DEBUG_EXIT,
@@ -61,3 +62,12 @@ def test_longest_command_line(tmp_path):
     r = linux_boot(tmp_path, "microvm", cmd)
     assert "argv[2]=" + "a" * (2047 - len("/exitcode 9 ")) + " " in r.out
     assert r.status == qemu_status(9)
+
+
+def test_two_cpus_from_motevm_mp_table(tmp_path):
+    """motevm's MP table names both vCPUs; on QEMU the kernel starts the AP with INIT-SIPI."""
+    r = linux_boot(tmp_path, "microvm", "--test=smp", mem=32, extra_flags=["--vcpus", "2"],
+                   smp="2,sockets=2")
+    assert "CPUs found ... ok (2 from MP table)" in r.out, r.out
+    assert "all CPUs online ... ok (2 of 2)" in r.out
+    assert r.status == qemu_status(0)

@@ -9,3 +9,9 @@ UNIT_SRCS_common_elf := tests/unit/common_elf.c common/elf.c
 UNIT_TESTS += boot_roundtrip
 UNIT_SRCS_boot_roundtrip := tests/unit/boot_roundtrip.c kernel/boot/bootinfo.c \
 	vmm/boot/zeropage.c vmm/boot/pvh.c vmm/mem.c
+
+# Firmware tables: the kernel's ACPI and MP table parsers (motevm's MP table writer feeds one).
+UNIT_TESTS += kernel_platform
+UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c \
+	kernel/drivers/mptable.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
+	vmm/boot/mptable.c common/mptable.c

@@ -142,7 +142,8 @@ boot_protocol: .long 0
 /* Now in the top 2 GiB. */
     .text
 boot64_high:
-    movabsq $boot_stack_top, %rsp
+    /* The top 16 bytes of every kernel stack hold its thread pointer (mote/sched.h). */
+    movabsq $boot_stack_top - 16, %rsp
     xorl %ebp, %ebp
     /* The identity map still holds: the .boot variables are at their physical addresses. */
     movl boot_protocol, %edi
@@ -152,13 +153,15 @@ boot64_high:
 1:  hlt
     jmp 1b
 
+/* The boot stack: KSTACK_SIZE-aligned like every thread stack, an unmapped guard page below. */
     .section .bss.stack, "aw", @nobits
-    .balign 4096
-    .globl boot_stack_guard, boot_stack_top
+    .balign KSTACK_SIZE
+    .skip KSTACK_SIZE - 4096
+    .globl boot_stack_guard, boot_stack, boot_stack_top
 boot_stack_guard:
     .skip 4096
 boot_stack:
-    .skip 16384
+    .skip KSTACK_SIZE
 boot_stack_top:
 
 /* The kernel's own page tables, static so that no instruction at boot has to zero or fill them

@@ -41,6 +41,20 @@ TRAP_NOERR 19
 TRAP_NOERR 20
 TRAP_ERR 21
 
+/* Vectors 32-255 (device interrupts, IPIs, the timer): IRQ_STUB_SIZE bytes each, so the gate
+ * of vector v points at irq_stubs + (v - 32) * IRQ_STUB_SIZE (cpu.c). */
+    .balign IRQ_STUB_SIZE
+    .globl irq_stubs
+irq_stubs:
+    .set vec, 32
+    .rept 224
+    .balign IRQ_STUB_SIZE
+    pushq $0
+    pushq $vec
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+
     .section .rodata
     .globl trap_stubs
 trap_stubs:
@@ -151,3 +165,30 @@ arch_enter_user:
     xorl %r14d, %r14d
     xorl %r15d, %r15d
     iretq
+
+/* arch_context_switch(&prev->rsp, next->rsp): saves the callee-saved registers on the current
+ * stack, switches stacks, restores the next thread's and returns into it. */
+    .globl arch_context_switch
+arch_context_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+/* The first "return" of a new thread lands here (see arch_thread_stack in sched.c). */
+    .globl arch_thread_trampoline
+arch_thread_trampoline:
+    xorl %ebp, %ebp
+    call thread_start
+    ud2

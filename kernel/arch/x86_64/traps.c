@@ -1,7 +1,9 @@
 /* Exception dispatch: program faults become signals (reported, then the program ends), lazy
  * program pages are filled in, the PVM system-call path is recognised, and everything else in the
  * kernel is a panic with registers and a backtrace. Intel SDM vol. 3 §6.15 (exception list). */
+#include "arch/x86_64/apic.h"
 #include "mote/layout.h"
+#include "mote/sched.h"
 #include "mote/printk.h"
 #include "mote/trap.h"
 #include "mote/x86.h"
@@ -63,6 +65,21 @@ static bool pvm_syscall(struct trap_frame *f)
     return true;
 }
 
+/* Vectors 32-255: the LAPIC's own (spurious, timer, reschedule IPI) and device interrupts.
+ * The end-of-interrupt comes before the scheduler may switch threads. */
+static void interrupt(unsigned vec)
+{
+    if (vec == VEC_SPURIOUS)
+        return; /* no EOI for spurious interrupts (SDM §11.9) */
+    if (vec == VEC_TIMER || vec == VEC_RESCHED) {
+        arch_lapic_eoi();
+        sched_timer_tick();
+        return;
+    }
+    irq_dispatch(vec);
+    arch_lapic_eoi();
+}
+
 void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
@@ -70,6 +87,12 @@ void trap_dispatch(struct trap_frame *f)
         return;
     if (f->vector == 15)
         return; /* reserved by the CPU: only a spurious IRQ 7 from a BIOS-programmed PIC */
+    if (f->vector >= 32 && f->vector < 256) {
+        interrupt(f->vector);
+        return;
+    }
+    if (f->vector == 11 && (f->error & 2) && !frame_from_user(f))
+        panic_frame(f, "unexpected interrupt vector %lu (no handler installed)", f->error >> 3);
 
     if (f->vector == 14) {
         uint64_t addr = read_cr2();

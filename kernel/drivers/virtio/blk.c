@@ -8,9 +8,9 @@
 #include "mote/blk.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/sched.h"
 #include "mote/string.h"
 #include "mote/virtio.h"
-#include "mote/x86.h"
 
 #define VBLK_QUEUE_SIZE 256
 #define VBLK_MAX_SEGS 64     /* per device request */
@@ -28,6 +28,8 @@ struct vblk_req {
 struct vblk {
     struct blk_dev blk;
     struct virtio_device *vdev;
+    spinlock_t lock; /* the queue, the request pool, the waiting list; waiters */
+    struct wait_queue waiters;
     struct vq *q;
     struct vblk_req *free;
     struct blk_io *head, *tail; /* requests not yet fully handed to the device */
@@ -114,13 +116,16 @@ static bool pump(struct vblk *v)
 static void vblk_submit(struct blk_dev *b, struct blk_io *io)
 {
     struct vblk *v = b->priv;
+    uint64_t flags = spin_lock(&v->lock);
     if (v->tail)
         v->tail->next = io;
     else
         v->head = io;
     v->tail = io;
-    if (pump(v))
-        vq_kick(v->q);
+    bool kick = pump(v) && vq_kick_prepare(v->q);
+    spin_unlock(&v->lock, flags);
+    if (kick)
+        vq_notify(v->q); /* the exit, outside the lock */
 }
 
 static int status_errno(uint8_t s)
@@ -128,11 +133,16 @@ static int status_errno(uint8_t s)
     return s == VIRTIO_BLK_S_OK ? 0 : s == VIRTIO_BLK_S_UNSUPP ? -EOPNOTSUPP : -EIO;
 }
 
+/* Completes what the device has finished: under the lock, marks requests complete, issues
+ * what was waiting for room and wakes the waiters; then, outside it, notifies the device and
+ * runs the completion callbacks. */
 static bool vblk_poll(struct blk_dev *b)
 {
     struct vblk *v = b->priv;
+    struct blk_io *done = NULL, **done_tail = &done;
     struct vblk_req *r;
     bool any = false;
+    uint64_t flags = spin_lock(&v->lock);
     while ((r = vq_get(v->q, NULL))) {
         struct blk_io *io = r->io;
         int st = status_errno(r->status);
@@ -141,25 +151,48 @@ static bool vblk_poll(struct blk_dev *b)
         req_put(v, r);
         io->pending--;
         any = true;
-        /* Whole once every part was issued and has come back (the queue head may still be it). */
+        /* Whole once every part was issued and has come back. */
         if (io->pending == 0 && io->issued >= io->len && v->head != io) {
             io->complete = true;
-            if (io->done)
-                io->done(io);
+            if (io->done) {
+                io->next = NULL;
+                *done_tail = io;
+                done_tail = &io->next;
+            }
         }
     }
     if (v->q->broken)
         panic("virtio-blk: %s: device returned a descriptor it was not given", v->vdev->name);
-    if (any && v->head && pump(v))
-        vq_kick(v->q);
+    bool kick = any && v->head && pump(v) && vq_kick_prepare(v->q);
+    if (any)
+        wake_all(&v->waiters);
+    spin_unlock(&v->lock, flags);
+    if (kick)
+        vq_notify(v->q);
+    while (done) {
+        struct blk_io *io = done;
+        done = io->next;
+        io->done(io);
+    }
     return any;
 }
 
-static void vblk_wait(struct blk_dev *b)
+/* Until io completes: asleep on the wait queue when the device interrupts, else polling. */
+static void vblk_wait(struct blk_dev *b, struct blk_io *io)
 {
     struct vblk *v = b->priv;
-    if (virtio_irq_mode(v->vdev) && vq_enable_cb(v->q))
-        sti_hlt_cli();
+    bool irq = virtio_irq_mode(v->vdev) && v->q->cb_enabled;
+    uint64_t flags = spin_lock(&v->lock);
+    while (!io->complete) {
+        if (irq) {
+            wait_on(&v->waiters, &v->lock, flags, 0);
+        } else {
+            spin_unlock(&v->lock, flags);
+            vblk_poll(b);
+        }
+        flags = spin_lock(&v->lock);
+    }
+    spin_unlock(&v->lock, flags);
 }
 
 static void vblk_callback(struct vq *q)
@@ -180,6 +213,8 @@ static int vblk_probe(struct virtio_device *d)
     if (!v)
         return -ENOMEM;
     v->vdev = d;
+    v->lock = (spinlock_t)SPINLOCK_INIT;
+    v->waiters = (struct wait_queue)WAIT_QUEUE_INIT;
     d->priv = v;
     v->q = virtio_setup_vq(d, 0, VBLK_QUEUE_SIZE, VBLK_INDIRECT, vblk_callback, v);
     if (!v->q)
@@ -224,6 +259,7 @@ static int vblk_probe(struct virtio_device *d)
         segs = v->q->indirect_max - 2;
     b->max_segment = seg;
     b->max_segments = segs;
+    b->irq = virtio_irq_mode(d);
     b->ops = &vblk_ops;
     b->priv = v;
     b->transport = d->name;

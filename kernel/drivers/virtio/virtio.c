@@ -12,6 +12,7 @@
 
 #define MAX_DEVICES 16
 
+bool virtio_force_poll;
 static struct virtio_device *devices[MAX_DEVICES];
 static unsigned ndevices;
 
@@ -167,6 +168,10 @@ static int init_device(struct virtio_device *d, const struct virtio_driver *drv)
     int rc = negotiate(d, drv);
     if (rc == 0) {
         d->driver = drv;
+        /* The handler first: it only looks at the queues probe sets up. */
+        if (!virtio_force_poll &&
+            irq_register(d->gsi, d->irq_level, d->irq_active_low, virtio_interrupt, d) == 0)
+            d->irq_registered = true;
         rc = drv->probe(d);
     }
     if (rc) {
@@ -177,8 +182,11 @@ static int init_device(struct virtio_device *d, const struct virtio_driver *drv)
     if (!(d->flags & VIRTIO_TRANSPORT_LEGACY))
         s |= VIRTIO_STATUS_FEATURES_OK;
     d->ops->set_status(d, s);
-    if (irq_register(d->gsi, d->irq_level, d->irq_active_low, virtio_interrupt, d) == 0)
-        d->irq_registered = true;
+    /* Completions by interrupt from now on for the queues that have a callback. */
+    if (virtio_irq_mode(d))
+        for (unsigned i = 0; i < d->nvqs; i++)
+            if (d->vqs[i] && d->vqs[i]->callback)
+                vq_enable_cb(d->vqs[i]);
     return 0;
 }
 

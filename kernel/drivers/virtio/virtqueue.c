@@ -103,12 +103,16 @@ bool vq_kick_prepare(struct vq *q)
     return !(*(volatile uint16_t *)&q->used->flags & VIRTQ_USED_F_NO_NOTIFY);
 }
 
+void vq_notify(struct vq *q)
+{
+    q->notifies++;
+    q->dev->ops->notify(q->dev, q);
+}
+
 void vq_kick(struct vq *q)
 {
-    if (vq_kick_prepare(q)) {
-        q->notifies++;
-        q->dev->ops->notify(q->dev, q);
-    }
+    if (vq_kick_prepare(q))
+        vq_notify(q);
 }
 
 static void free_chain(struct vq *q, uint16_t head)

@@ -4,7 +4,8 @@
  *
  * Buffers are kernel addresses of physically contiguous memory (the direct map, the kernel
  * image, page_alloc_contig): the driver hands their physical address to the device. len is a
- * multiple of 512. One CPU; completions run from blk_poll or the device's interrupt. */
+ * multiple of 512. Completions run from blk_poll or the device's interrupt handler; the sync
+ * wrappers sleep on the driver's wait queue when the device interrupts, else they poll. */
 #ifndef MOTE_BLK_H
 #define MOTE_BLK_H
 
@@ -29,7 +30,7 @@ struct blk_io {
     /* set by the block layer and the driver */
     int op;
     int status;       /* 0, -EIO, -EOPNOTSUPP */
-    bool complete;
+    bool complete;    /* set (under the driver's lock) before done runs */
     size_t issued;    /* bytes handed to the device so far (large requests are split) */
     unsigned pending; /* device requests in flight */
     struct blk_io *next;
@@ -39,7 +40,7 @@ struct blk_dev;
 struct blk_ops {
     void (*submit)(struct blk_dev *d, struct blk_io *io); /* checked, queued, never refused */
     bool (*poll)(struct blk_dev *d); /* completes what the device finished; true if any */
-    void (*wait)(struct blk_dev *d); /* waits until poll may find something (an interrupt) */
+    void (*wait)(struct blk_dev *d, struct blk_io *io); /* until io is complete */
 };
 
 struct blk_dev {
@@ -47,6 +48,7 @@ struct blk_dev {
     uint64_t sectors;    /* capacity in 512-byte sectors */
     uint32_t block_size; /* the device's preferred unit (VIRTIO_BLK_F_BLK_SIZE), else 512 */
     bool read_only, can_flush;
+    bool irq;            /* completions by interrupt (else polled) */
     uint32_t max_segment, max_segments; /* how the driver splits a request */
     const struct blk_ops *ops;
     void *priv;

@@ -51,15 +51,20 @@ void kfree(void *p);
 /* Builds the final kernel page tables (direct map of all RAM, the kernel image with per-section
  * rights, a guard page under the boot stack) and switches to them. */
 void paging_init(const struct boot_info *bi);
+/* Loads the kernel page tables on this CPU (application processors). */
+void paging_load(void);
 /* Maps one 4 KiB page in the current address space; flags are PTE_* (PTE_P implied). Returns 0 or
  * -ENOMEM. Replaces an existing mapping (and flushes it). */
 int pg_map(uint64_t va, paddr_t pa, uint64_t flags);
 /* Returns the PTE for va (NULL when no page table reaches it). */
 uint64_t *pg_lookup(uint64_t va);
 void pg_unmap(uint64_t va);
-
-/* Device registers (mm/ioremap.c): maps [pa, pa + len) uncached (PCD|PWT), supervisor, NX, in the
- * DEVICE_MAP window; returns the virtual address of pa, or NULL. Mappings are never removed. */
+/* Maps device registers [pa, pa + len) uncached into the kernel; returns the virtual address of pa
+ * or NULL when the window is exhausted. Mappings are never undone. */
 void *ioremap(paddr_t pa, size_t len);
+/* A thread kernel stack: KSTACK_SIZE bytes, KSTACK_SIZE-aligned, with an unmapped guard page
+ * below. Returns the lowest address, or NULL. kstack_free returns its pages. */
+void *kstack_alloc(void);
+void kstack_free(void *stack);
 
 #endif

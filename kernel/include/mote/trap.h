@@ -22,8 +22,15 @@ static inline bool frame_from_user(const struct trap_frame *f)
 
 /* arch: masks the legacy PICs (arch/x86_64/pic.c). */
 void arch_pic_mask(void);
-/* arch: CPU tables and the system-call MSRs (call once, early). */
+/* arch: CPU tables and the system-call MSRs of the boot CPU (call once, early). */
 void arch_cpu_init(void);
+/* arch: allocates an AP's tables (on the boot CPU), then loads them (on the AP). */
+int arch_cpu_prepare_ap(unsigned index);
+int arch_cpu_init_ap(unsigned index);
+/* arch: installs the gate of an interrupt vector (32-255) so it reaches irq_dispatch. */
+void arch_idt_enable_vector(unsigned vec);
+/* core: called by the trap path for vectors 32-255 (core/irq.c). */
+void irq_dispatch(unsigned vec);
 /* arch: enters the program at CPL3; never returns (the program comes back through traps). */
 __noreturn void arch_enter_user(uint64_t rip, uint64_t rsp);
 /* arch: prints the registers of a frame. */

@@ -91,6 +91,8 @@ uint64_t virtio_cread64(struct virtio_device *d, unsigned off);
 
 /* Interrupts: the handler reads the ISR and runs every queue's callback. */
 void virtio_interrupt(void *device);
+/* Set from the command line (virtio.poll): no interrupt handlers, completions polled. */
+extern bool virtio_force_poll;
 /* True when completions come by interrupt (registered and delivered), false while polling. */
 bool virtio_irq_mode(struct virtio_device *d);
 
@@ -144,7 +146,9 @@ int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, v
 /* Whether the device must be notified of what was added since the last call (event index or
  * the NO_NOTIFY flag, §2.7.10/§2.7.7). */
 bool vq_kick_prepare(struct vq *q);
-/* vq_kick_prepare, then the transport's notify when needed: at most one exit per batch. */
+/* The transport's notify: one exit. */
+void vq_notify(struct vq *q);
+/* vq_kick_prepare, then vq_notify when needed: at most one exit per batch. */
 void vq_kick(struct vq *q);
 /* The next completed request's cookie (and bytes written into it), or NULL. */
 void *vq_get(struct vq *q, uint32_t *len);
