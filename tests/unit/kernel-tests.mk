@@ -21,3 +21,5 @@ UNIT_TESTS += kernel_virtio_mmio_param kernel_virtqueue
 UNIT_SRCS_kernel_virtio_mmio_param := tests/unit/kernel_virtio_mmio_param.c \
 	kernel/drivers/virtio/mmio_param.c
 UNIT_SRCS_kernel_virtqueue := tests/unit/kernel_virtqueue.c kernel/drivers/virtio/virtqueue.c
+UNIT_TESTS += kernel_page
+UNIT_SRCS_kernel_page := tests/unit/kernel_page.c kernel/mm/page.c
