@@ -114,7 +114,11 @@ void cmdline_parse(struct cmdline *cl, char *buf)
     bool program = false;
 
     while ((tok = next_token(&pos))) {
-        if (program) {
+        if (program && str_starts(tok, "virtio_mmio.device=")) {
+            /* Firecracker, motevm and QEMU microvm append their devices after whatever the
+             * user wrote, program arguments included: they are the kernel's wherever they are. */
+            parse_param(cl, tok);
+        } else if (program) {
             add_arg(cl, tok);
         } else if (strcmp(tok, "--") == 0) {
             program = true;

@@ -47,8 +47,19 @@ static int start(struct blk_dev *d, struct blk_io *io, int op)
     io->issued = 0;
     io->pending = 0;
     io->next = NULL;
-    d->ops->submit(d, io);
+    d->ops->submit(d, io, d->plugged == 0);
     return 0;
+}
+
+void blk_plug(struct blk_dev *d)
+{
+    d->plugged++;
+}
+
+void blk_unplug(struct blk_dev *d)
+{
+    if (d->plugged && --d->plugged == 0)
+        d->ops->kick(d);
 }
 
 static int start_rw(struct blk_dev *d, struct blk_io *io, int op)

@@ -162,6 +162,17 @@ def test_malformed_virtio_mmio_arguments_warn_and_boot():
     assert r.status == qemu_status(0)
 
 
+def test_appended_device_after_the_program(disks):
+    """QEMU microvm (like Firecracker) appends virtio_mmio.device= after the program's
+    arguments: the kernel takes it, the program does not see it."""
+    rw, ro = disks
+    r = qemu_boot("microvm,acpi=off", "--bootchart /exitcode 0 end",
+                  extra=drives(rw, ro) + ["-device", "virtio-blk-device,drive=d0"])
+    assert "argc=3 argv[0]=/exitcode argv[1]=0 argv[2]=end pagesz" in r.out, r.out
+    assert "drivers loaded" in chart(r.out)
+    assert r.status == qemu_status(0)
+
+
 def test_unknown_kernel_test():
     r = qemu_boot("microvm", "--test=nonesuch")
     assert "no test suite named nonesuch" in r.out

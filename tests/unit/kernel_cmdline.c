@@ -54,6 +54,17 @@ static void test_driver_params_kept_and_consumed(void **state)
     assert_string_equal(cmdline_param(&cl, "ip"), "dhcp");
 }
 
+static void test_appended_virtio_mmio_devices_are_parameters(void **state)
+{
+    parse("--bootchart /prog a virtio_mmio.device=512@0xfeb00e00:12 b "
+          "virtio_mmio.device=4K@0xd0000000:5");
+    assert_int_equal(cl.argc, 3);
+    assert_string_equal(cl.argv[1], "a");
+    assert_string_equal(cl.argv[2], "b");
+    assert_int_equal(cl.nparams, 2);
+    assert_string_equal(cmdline_param(&cl, "virtio_mmio.device"), "4K@0xd0000000:5");
+}
+
 static void test_program_arguments_are_verbatim(void **state)
 {
     parse("/prog --bootchart x=y -- \"two words\"");
@@ -121,6 +132,7 @@ int main(void)
         cmocka_unit_test(test_firecracker_defaults_are_quiet),
         cmocka_unit_test(test_driver_params_kept_and_consumed),
         cmocka_unit_test(test_program_arguments_are_verbatim),
+        cmocka_unit_test(test_appended_virtio_mmio_devices_are_parameters),
         cmocka_unit_test(test_double_dash_and_init),
         cmocka_unit_test(test_unknown_and_bad_values_reported),
         cmocka_unit_test(test_env_and_empty),

@@ -113,7 +113,7 @@ static bool pump(struct vblk *v)
     return added;
 }
 
-static void vblk_submit(struct blk_dev *b, struct blk_io *io)
+static void vblk_submit(struct blk_dev *b, struct blk_io *io, bool kick)
 {
     struct vblk *v = b->priv;
     uint64_t flags = spin_lock(&v->lock);
@@ -122,10 +122,20 @@ static void vblk_submit(struct blk_dev *b, struct blk_io *io)
     else
         v->head = io;
     v->tail = io;
-    bool kick = pump(v) && vq_kick_prepare(v->q);
+    kick = pump(v) && kick && vq_kick_prepare(v->q);
     spin_unlock(&v->lock, flags);
     if (kick)
         vq_notify(v->q); /* the exit, outside the lock */
+}
+
+static void vblk_kick(struct blk_dev *b)
+{
+    struct vblk *v = b->priv;
+    uint64_t flags = spin_lock(&v->lock);
+    bool kick = vq_kick_prepare(v->q);
+    spin_unlock(&v->lock, flags);
+    if (kick)
+        vq_notify(v->q);
 }
 
 static int status_errno(uint8_t s)
@@ -203,6 +213,7 @@ static void vblk_callback(struct vq *q)
 
 static const struct blk_ops vblk_ops = {
     .submit = vblk_submit,
+    .kick = vblk_kick,
     .poll = vblk_poll,
     .wait = vblk_wait,
 };

@@ -38,7 +38,9 @@ struct blk_io {
 
 struct blk_dev;
 struct blk_ops {
-    void (*submit)(struct blk_dev *d, struct blk_io *io); /* checked, queued, never refused */
+    /* Checked, queued, never refused; the device is told unless kick is false. */
+    void (*submit)(struct blk_dev *d, struct blk_io *io, bool kick);
+    void (*kick)(struct blk_dev *d); /* tells the device about what was queued */
     bool (*poll)(struct blk_dev *d); /* completes what the device finished; true if any */
     void (*wait)(struct blk_dev *d, struct blk_io *io); /* until io is complete */
 };
@@ -52,6 +54,7 @@ struct blk_dev {
     uint32_t max_segment, max_segments; /* how the driver splits a request */
     const struct blk_ops *ops;
     void *priv;
+    unsigned plugged;    /* blk_plug depth */
     const char *transport; /* "virtio-mmio@0x..." */
 };
 
@@ -68,6 +71,10 @@ int blk_read(struct blk_dev *d, struct blk_io *io);
 int blk_write(struct blk_dev *d, struct blk_io *io);
 int blk_flush(struct blk_dev *d, struct blk_io *io);
 int blk_get_id(struct blk_dev *d, struct blk_io *io);
+/* Between blk_plug and blk_unplug, requests queue without telling the device; blk_unplug tells
+ * it once (at most one exit for the whole batch). Nests; one thread at a time per disk. */
+void blk_plug(struct blk_dev *d);
+void blk_unplug(struct blk_dev *d);
 /* Runs completions; true if any request completed. */
 bool blk_poll(struct blk_dev *d);
 /* Until io completes; returns its status. */
