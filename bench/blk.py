@@ -114,9 +114,10 @@ def walk_trace(log, marks=None, syms=None, driver=None):
                 continue
             m = MR_OP.match(line)
             if m:
+                # The access belongs to the instruction traced just before it.
                 if cur is not None:
                     cur["exits"] += 1
-                    cur["pio" if int(m.group(2), 16) < 0x10000 else "mmio"] += 1
+                    cur["pio" if EXIT_KINDS["io"].match(mnem.get(last_pc, "")) else "mmio"] += 1
                 continue
             m = TRACE.match(line)
             if not m:
@@ -143,8 +144,11 @@ def walk_trace(log, marks=None, syms=None, driver=None):
             if repeat:
                 continue
             cur["insns"] += 1
-            if driver is not None and sym_of(syms, pc) in driver:
-                cur["driver"] += 1
+            if syms is not None:
+                name = sym_of(syms, pc)
+                cur["funcs"][name] = cur["funcs"].get(name, 0) + 1
+                if name in driver:
+                    cur["driver"] += 1
             for kind in ("msr", "hlt"):
                 if EXIT_KINDS[kind].match(op):
                     cur["exits"] += 1
@@ -155,7 +159,8 @@ def walk_trace(log, marks=None, syms=None, driver=None):
 
 
 def new_seg():
-    return {"insns": 0, "driver": 0, "exits": 0, "pio": 0, "mmio": 0, "msr": 0, "hlt": 0}
+    return {"insns": 0, "driver": 0, "exits": 0, "pio": 0, "mmio": 0, "msr": 0, "hlt": 0,
+            "funcs": {}}
 
 
 def throughput(transport, img, mb):
@@ -190,10 +195,10 @@ def per_request(transport, img, n):
         subprocess.run(qemu_cmd(transport, [img], f"--test=blk-bench --test-arg=trace={n}",
                                 log=log), capture_output=True, timeout=1800)
         segs = walk_trace(log, marks={mark}, syms=syms, driver=driver)
-    # Segments: before mark 1, QD1 (1..2), batches of 32 (2..3), after.
+    # Segments start at each mark: QD1 (1..2), batches of 32 (2..3), then the rest.
     if len(segs) < 3:
         raise SystemExit("the traced run did not reach its marks")
-    return segs[1], segs[2]
+    return segs[0], segs[1]
 
 
 def probe_cost(transport, imgs, runs):
@@ -229,8 +234,22 @@ def main():
     ap.add_argument("--mb", type=int, default=256, help="image size (MiB)")
     ap.add_argument("--trace-requests", type=int, default=64)
     ap.add_argument("--runs", type=int, default=5, help="boots per probe-time median")
+    ap.add_argument("--profile", action="store_true",
+                    help="only the traced requests, with instructions per function")
     a = ap.parse_args()
     transports = a.transport or ["mmio", "pci-modern"]
+    if a.profile:
+        with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as d:
+            img = os.path.join(d, "disk.img")
+            with open(img, "wb") as f:
+                f.truncate(16 << 20)
+            for t in transports:
+                for mode, seg in zip(("QD1", "batches of 32"),
+                                     per_request(t, img, a.trace_requests)):
+                    print(f"{t} {mode}: {seg['insns'] / a.trace_requests:.0f} insns/request")
+                    for name, n in sorted(seg["funcs"].items(), key=lambda x: -x[1])[:20]:
+                        print(f"  {n / a.trace_requests:8.1f}  {name}")
+        return 0
     out = ["## Block I/O (virtio-blk, QEMU TCG)", ""]
     out.append(f"Command: `{' '.join(['bench/blk.py'] + sys.argv[1:])}`. Guest: `--test=blk-bench` "
                f"on a {a.mb} MiB raw image (`cache=none,aio=native`); sequential, write then "

@@ -109,7 +109,8 @@ bool blk_poll(struct blk_dev *d)
 
 int blk_wait(struct blk_dev *d, struct blk_io *io)
 {
-    d->ops->wait(d, io);
+    if (!io->complete) /* set once, under the driver's lock; a plain read suffices here */
+        d->ops->wait(d, io);
     return io->status;
 }
 

@@ -17,7 +17,7 @@ struct fake {
     struct virtio_device dev;
     void *ring;
     struct virtq_desc *ind;
-    void *cookies[256];
+    struct vq_slot slots[256];
     uint16_t dev_avail; /* the device's next avail slot */
     uint16_t dev_used;  /* the device's used index */
     unsigned notifies;
@@ -41,7 +41,7 @@ static struct fake *setup(unsigned size, bool event_idx, unsigned indirect_max)
     if (indirect_max)
         f->ind = calloc(size * indirect_max, sizeof(struct virtq_desc));
     vq_init(&f->q, size, f->ring, (uintptr_t)f->ring, event_idx, f->ind, (uintptr_t)f->ind,
-            indirect_max, f->cookies);
+            indirect_max, f->slots);
     f->dev.ops = &fake_ops;
     f->q.dev = &f->dev;
     current_fake = f;
@@ -183,33 +183,39 @@ static void test_ring_full(void **state)
     teardown(f);
 }
 
+/* Chains in the ring while they fit; an indirect table once the ring is short. */
 static void test_indirect(void **state)
 {
     struct fake *f = setup(4, false, 8);
     static int t1, t2;
     struct vq_buf b[4] = {{0x10, 16}, {0x20, 4096}, {0x30, 4096}, {0x40, 1}};
-    /* Four requests of four buffers fit a ring of four: one descriptor each. */
-    for (int i = 0; i < 4; i++)
-        assert_int_equal(vq_add(&f->q, b, 1, 3, &t1), 0);
-    assert_int_equal(vq_free(&f->q), 0);
-    int head = dev_pop(f);
-    assert_int_equal(f->q.desc[head].flags, VIRTQ_DESC_F_INDIRECT);
-    assert_int_equal(f->q.desc[head].len, 4 * sizeof(struct virtq_desc));
+    assert_int_equal(vq_add(&f->q, b, 1, 2, &t1), 0); /* a chain of three in the ring */
+    assert_int_equal(vq_free(&f->q), 1);
+    int h1 = dev_pop(f);
     struct virtq_desc c[8];
-    assert_int_equal(dev_walk(f, head, c, 8), 4);
+    assert_int_equal(dev_walk(f, h1, c, 8), 3);
     assert_int_equal(c[0].flags, VIRTQ_DESC_F_NEXT);
     assert_int_equal(c[1].flags, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
+    assert_int_equal(c[2].flags, VIRTQ_DESC_F_WRITE);
+    assert_int_equal(vq_add(&f->q, b, 2, 2, &t2), 0); /* four buffers, one descriptor left */
+    assert_int_equal(vq_free(&f->q), 0);
+    int h2 = dev_pop(f);
+    assert_int_equal(f->q.desc[h2].flags, VIRTQ_DESC_F_INDIRECT);
+    assert_int_equal(f->q.desc[h2].len, 4 * sizeof(struct virtq_desc));
+    assert_int_equal(dev_walk(f, h2, c, 8), 4);
+    assert_int_equal(c[0].flags, VIRTQ_DESC_F_NEXT);
+    assert_int_equal(c[1].flags, VIRTQ_DESC_F_NEXT);
+    assert_int_equal(c[2].flags, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
     assert_int_equal(c[3].flags, VIRTQ_DESC_F_WRITE);
     assert_int_equal(c[2].addr, 0x30);
-    dev_complete(f, head, 1);
+    assert_int_equal(vq_add(&f->q, b, 1, 1, &t1), -ENOSPC);
+    struct vq_buf many[9] = {{0}};
+    dev_complete(f, h2, 1);
+    assert_ptr_equal(vq_get(&f->q, NULL), &t2);
+    assert_int_equal(vq_add(&f->q, many, 1, 8, &t1), -EINVAL); /* fits neither way */
+    dev_complete(f, h1, 1);
     assert_ptr_equal(vq_get(&f->q, NULL), &t1);
-    /* A single buffer goes straight into the ring. */
-    struct vq_buf one = {0x50, 8};
-    for (int i = 0; i < 3; i++)
-        assert_true(dev_pop(f) >= 0);
-    assert_int_equal(vq_add(&f->q, &one, 0, 1, &t2), 0);
-    head = dev_pop(f);
-    assert_int_equal(f->q.desc[head].flags, VIRTQ_DESC_F_WRITE);
+    check_free_list(f);
     teardown(f);
 }
 

@@ -17,13 +17,19 @@
 #define VBLK_INDIRECT 8      /* indirect table entries: header, up to 6 segments, status */
 #define VBLK_DEFAULT_SEG (4u << 20)
 
-/* A device request. The header and status live here, in direct-mapped memory. */
+/* A device request. The header and status live here, in direct-mapped memory; their physical
+ * addresses are computed once. */
 struct vblk_req {
+    struct virtq_desc table[3]; /* prebuilt: header, data, status (one-segment requests) */
     struct virtio_blk_req_hdr hdr;
-    uint8_t status;
     struct blk_io *io;
     struct vblk_req *next_free;
+    paddr_t hdr_pa, status_pa, table_pa;
+    uint8_t status;
 };
+
+/* The block layer's read/write codes are virtio's request types. */
+_Static_assert(BLK_OP_READ == VIRTIO_BLK_T_IN && BLK_OP_WRITE == VIRTIO_BLK_T_OUT, "op codes");
 
 struct vblk {
     struct blk_dev blk;
@@ -33,6 +39,8 @@ struct vblk {
     struct vq *q;
     struct vblk_req *free;
     struct blk_io *head, *tail; /* requests not yet fully handed to the device */
+    bool irq;                   /* completions by interrupt */
+    bool indirect;              /* one-segment requests through the prebuilt tables */
     struct vq_buf bufs[VBLK_MAX_SEGS + 2];
 };
 
@@ -40,67 +48,76 @@ struct vblk {
  * device asks for, to exercise splitting on devices that have no limit. */
 static uint32_t size_max_param, seg_max_param;
 
-static struct vblk_req *req_get(struct vblk *v)
-{
-    struct vblk_req *r = v->free;
-    if (r)
-        v->free = r->next_free;
-    return r;
-}
-
 static void req_put(struct vblk *v, struct vblk_req *r)
 {
     r->next_free = v->free;
     v->free = r;
 }
 
-/* Hands the device as much of the queued requests as the ring takes. Returns true if any. */
+/* Hands the device as much of the queued requests as the ring takes; called with the lock
+ * held. Returns true if any. The common case (one segment) takes the straight path. */
 static bool pump(struct vblk *v)
 {
     bool added = false;
     struct blk_io *io;
+    struct vq_buf *b = v->bufs;
     while ((io = v->head)) {
-        struct vblk_req *r = req_get(v);
+        struct vblk_req *r = v->free;
         if (!r)
             break;
-        unsigned n = 0;
-        size_t chunk = 0;
-        bool data_out = io->op == BLK_OP_WRITE;
-        r->hdr.reserved = 0;
+        unsigned n = 1, out = 1;
+        size_t chunk;
         r->hdr.sector = io->sector + io->issued / BLK_SECTOR_SIZE;
-        r->status = 0xff;
         r->io = io;
-        v->bufs[n++] = (struct vq_buf){virt_to_phys(&r->hdr), sizeof(r->hdr)};
-        switch (io->op) {
-        case BLK_OP_READ:
-        case BLK_OP_WRITE: {
-            r->hdr.type = data_out ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
-            char *p = (char *)io->buf + io->issued;
-            size_t left = io->len - io->issued;
-            while (left && n - 1 < v->blk.max_segments) {
-                uint32_t seg = (uint32_t)MIN(left, (size_t)v->blk.max_segment);
-                v->bufs[n++] = (struct vq_buf){virt_to_phys(p), seg};
-                p += seg;
+        r->status = 0xff;
+        size_t left = io->len - io->issued;
+        if (likely(v->indirect && io->op <= BLK_OP_WRITE && left <= v->blk.max_segment)) {
+            /* The common case: only the data descriptor changes. */
+            r->hdr.type = (uint32_t)io->op;
+            r->table[1].addr = virt_to_phys((char *)io->buf + io->issued);
+            r->table[1].len = (uint32_t)left;
+            r->table[1].flags = io->op == BLK_OP_READ ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE
+                                                      : VIRTQ_DESC_F_NEXT;
+            if (vq_add_indirect(v->q, r->table_pa, 3, r))
+                break;
+            chunk = left;
+            goto added;
+        }
+        b[0].addr = r->hdr_pa;
+        b[0].len = sizeof(r->hdr);
+        if (likely(io->op <= BLK_OP_WRITE)) {
+            r->hdr.type = (uint32_t)io->op;
+            paddr_t pa = virt_to_phys((char *)io->buf + io->issued);
+            uint32_t max = v->blk.max_segment;
+            chunk = 0;
+            while (left && n <= v->blk.max_segments) {
+                uint32_t seg = left < max ? (uint32_t)left : max;
+                b[n].addr = pa;
+                b[n].len = seg;
+                n++;
+                pa += seg;
                 left -= seg;
                 chunk += seg;
             }
-            break;
-        }
-        case BLK_OP_GET_ID:
+            if (io->op == BLK_OP_WRITE)
+                out = n;
+        } else if (io->op == BLK_OP_GET_ID) {
             r->hdr.type = VIRTIO_BLK_T_GET_ID;
-            v->bufs[n++] = (struct vq_buf){virt_to_phys(io->buf), BLK_ID_BYTES};
+            b[n].addr = virt_to_phys(io->buf);
+            b[n].len = BLK_ID_BYTES;
+            n++;
             chunk = BLK_ID_BYTES;
-            break;
-        default: /* BLK_OP_FLUSH */
+        } else {
             r->hdr.type = VIRTIO_BLK_T_FLUSH;
-            break;
+            chunk = 0;
         }
-        v->bufs[n++] = (struct vq_buf){virt_to_phys(&r->status), 1};
-        unsigned out = data_out ? n - 1 : 1;
-        if (vq_add(v->q, v->bufs, out, n - out, r)) {
-            req_put(v, r);
+        b[n].addr = r->status_pa;
+        b[n].len = 1;
+        n++;
+        if (vq_add(v->q, b, out, n - out, r))
             break; /* ring full: the rest goes when completions free it */
-        }
+    added:
+        v->free = r->next_free;
         added = true;
         io->pending++;
         io->issued += chunk;
@@ -191,10 +208,9 @@ static bool vblk_poll(struct blk_dev *b)
 static void vblk_wait(struct blk_dev *b, struct blk_io *io)
 {
     struct vblk *v = b->priv;
-    bool irq = virtio_irq_mode(v->vdev) && v->q->cb_enabled;
     uint64_t flags = spin_lock(&v->lock);
     while (!io->complete) {
-        if (irq) {
+        if (v->irq) {
             wait_on(&v->waiters, &v->lock, flags, 0);
         } else {
             spin_unlock(&v->lock, flags);
@@ -238,8 +254,17 @@ static int vblk_probe(struct virtio_device *d)
     if (!pool)
         return -ENOMEM;
     struct vblk_req *reqs = phys_to_virt(pool);
-    for (unsigned i = 0; i < nreq; i++)
-        req_put(v, &reqs[i]);
+    for (unsigned i = 0; i < nreq; i++) {
+        struct vblk_req *r = &reqs[i];
+        r->hdr_pa = virt_to_phys(&r->hdr);
+        r->status_pa = virt_to_phys(&r->status);
+        r->table_pa = virt_to_phys(r->table);
+        r->table[0] = (struct virtq_desc){r->hdr_pa, sizeof(r->hdr), VIRTQ_DESC_F_NEXT, 1};
+        r->table[1].next = 2;
+        r->table[2] = (struct virtq_desc){r->status_pa, 1, VIRTQ_DESC_F_WRITE, 0};
+        req_put(v, r);
+    }
+    v->indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
 
     struct blk_dev *b = &v->blk;
     b->sectors = virtio_cread64(d, VIRTIO_OFF(struct virtio_blk_config, capacity));
@@ -270,7 +295,7 @@ static int vblk_probe(struct virtio_device *d)
         segs = v->q->indirect_max - 2;
     b->max_segment = seg;
     b->max_segments = segs;
-    b->irq = virtio_irq_mode(d);
+    b->irq = v->irq = virtio_irq_mode(d); /* the core enables the queue's callback after probe */
     b->ops = &vblk_ops;
     b->priv = v;
     b->transport = d->name;

@@ -84,17 +84,17 @@ struct vq *virtio_setup_vq(struct virtio_device *d, unsigned index, unsigned max
 
     size_t ring_bytes = vq_ring_bytes(size);
     size_t ind_bytes = (size_t)size * indirect_max * sizeof(struct virtq_desc);
-    size_t cookie_bytes = size * sizeof(void *);
+    size_t slot_bytes = size * sizeof(struct vq_slot);
     struct vq *q = kzalloc(sizeof(*q));
-    void **cookies = kzalloc(cookie_bytes);
+    paddr_t slots = page_alloc_contig(ALIGN_UP(slot_bytes, PAGE_SIZE) / PAGE_SIZE);
     paddr_t ring = page_alloc_contig(ALIGN_UP(ring_bytes, PAGE_SIZE) / PAGE_SIZE);
     paddr_t ind = ind_bytes ? page_alloc_contig(ALIGN_UP(ind_bytes, PAGE_SIZE) / PAGE_SIZE) : 0;
-    if (!q || !cookies || !ring || (ind_bytes && !ind)) {
+    if (!q || !slots || !ring || (ind_bytes && !ind)) {
         pr_warn("virtio: %s: no memory for queue %u (%u entries)\n", d->name, index, size);
         return NULL;
     }
     vq_init(q, size, phys_to_virt(ring), ring, virtio_has(d, VIRTIO_F_EVENT_IDX),
-            ind ? phys_to_virt(ind) : NULL, ind, indirect_max, cookies);
+            ind ? phys_to_virt(ind) : NULL, ind, indirect_max, phys_to_virt(slots));
     q->index = (uint16_t)index;
     q->dev = d;
     q->callback = callback;

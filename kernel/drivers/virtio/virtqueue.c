@@ -14,7 +14,7 @@ size_t vq_ring_bytes(unsigned size)
 
 void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool event_idx,
              struct virtq_desc *indirect, paddr_t indirect_pa, unsigned indirect_max,
-             void **cookies)
+             struct vq_slot *slots)
 {
     size_t used_off = ALIGN_UP(VIRTQ_DESC_SIZE(size) + VIRTQ_AVAIL_SIZE(size), VIRTQ_LEGACY_ALIGN);
     q->size = (uint16_t)size;
@@ -35,7 +35,7 @@ void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool even
     q->indirect = indirect;
     q->indirect_pa = indirect_pa;
     q->indirect_max = indirect ? indirect_max : 0;
-    q->cookie = cookies;
+    q->slots = slots;
     q->broken = false;
     q->notifies = q->adds = 0;
     /* Polling until someone asks for interrupts. */
@@ -43,49 +43,85 @@ void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool even
     vq_disable_cb(q);
 }
 
+/* Fills descriptors from bufs: the first out device-readable, the rest device-writable, each
+ * with NEXT (the caller clears it on the last). Follows next links starting at i (the free list
+ * in the ring; 1, 2, ... in an indirect table). Returns the index of the last one written. */
+static inline uint16_t fill(struct virtq_desc *table, uint16_t i, bool linked,
+                            const struct vq_buf *bufs, unsigned out, unsigned n)
+{
+    uint16_t last = i;
+    for (unsigned k = 0; k < n; k++) {
+        struct virtq_desc *d = &table[i];
+        d->addr = bufs[k].addr;
+        d->len = bufs[k].len;
+        d->flags = k < out ? VIRTQ_DESC_F_NEXT : VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE;
+        last = i;
+        if (linked) {
+            i = d->next;
+        } else {
+            d->next = (uint16_t)(i + 1);
+            i++;
+        }
+    }
+    table[last].flags &= (uint16_t)~VIRTQ_DESC_F_NEXT;
+    return last;
+}
+
 int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, void *cookie)
 {
     unsigned n = out + in;
-    if (n == 0 || !cookie || q->broken)
+    if (unlikely(n == 0 || !cookie || q->broken))
         return -EINVAL;
-    bool indirect = n > 1 && n <= q->indirect_max;
-    if (q->num_free < (indirect ? 1 : n))
-        return n > q->size && !indirect ? -EINVAL : -ENOSPC;
-
-    uint16_t head = q->free_head;
-    struct virtq_desc *d = &q->desc[head];
-    if (indirect) {
+    uint16_t head = q->free_head, tail, used;
+    if (n <= q->num_free) {
+        /* A free descriptor's next is the free list link, so the chain follows it. */
+        tail = fill(q->desc, head, true, bufs, out, n);
+        q->free_head = q->desc[tail].next;
+        used = (uint16_t)n;
+    } else if (n <= q->indirect_max && q->num_free) {
         struct virtq_desc *t = &q->indirect[(size_t)head * q->indirect_max];
-        for (unsigned i = 0; i < n; i++) {
-            t[i].addr = bufs[i].addr;
-            t[i].len = bufs[i].len;
-            t[i].flags = (uint16_t)((i + 1 < n ? VIRTQ_DESC_F_NEXT : 0) |
-                                    (i >= out ? VIRTQ_DESC_F_WRITE : 0));
-            t[i].next = (uint16_t)(i + 1);
-        }
+        fill(t, 0, false, bufs, out, n);
+        struct virtq_desc *d = &q->desc[head];
         d->addr = q->indirect_pa + (paddr_t)head * q->indirect_max * sizeof(*t);
         d->len = n * sizeof(*t);
         d->flags = VIRTQ_DESC_F_INDIRECT;
         q->free_head = d->next;
-        q->num_free--;
+        tail = head;
+        used = 1;
     } else {
-        /* A free descriptor's next is the free list link, so the chain follows it. */
-        uint16_t i = head;
-        for (unsigned k = 0; k < n; k++) {
-            d = &q->desc[i];
-            d->addr = bufs[k].addr;
-            d->len = bufs[k].len;
-            d->flags = (uint16_t)((k + 1 < n ? VIRTQ_DESC_F_NEXT : 0) |
-                                  (k >= out ? VIRTQ_DESC_F_WRITE : 0));
-            i = d->next;
-        }
-        q->free_head = i;
-        q->num_free = (uint16_t)(q->num_free - n);
+        return n > q->size && n > q->indirect_max ? -EINVAL : -ENOSPC;
     }
-    q->cookie[head] = cookie;
+    q->num_free = (uint16_t)(q->num_free - used);
+    struct vq_slot *s = &q->slots[head];
+    s->cookie = cookie;
+    s->tail = tail;
+    s->n = used;
     q->avail->ring[q->avail_idx & (q->size - 1)] = head;
     q->avail_idx++;
     dma_wmb(); /* descriptors and ring entry before the index (§2.7.13.3.1) */
+    *(volatile uint16_t *)&q->avail->idx = q->avail_idx;
+    q->adds++;
+    return 0;
+}
+
+int vq_add_indirect(struct vq *q, paddr_t table_pa, unsigned n, void *cookie)
+{
+    if (unlikely(!q->num_free || q->broken))
+        return q->broken ? -EINVAL : -ENOSPC;
+    uint16_t head = q->free_head;
+    struct virtq_desc *d = &q->desc[head];
+    d->addr = table_pa;
+    d->len = n * sizeof(*d);
+    d->flags = VIRTQ_DESC_F_INDIRECT;
+    q->free_head = d->next;
+    q->num_free--;
+    struct vq_slot *s = &q->slots[head];
+    s->cookie = cookie;
+    s->tail = head;
+    s->n = 1;
+    q->avail->ring[q->avail_idx & (q->size - 1)] = head;
+    q->avail_idx++;
+    dma_wmb();
     *(volatile uint16_t *)&q->avail->idx = q->avail_idx;
     q->adds++;
     return 0;
@@ -115,36 +151,29 @@ void vq_kick(struct vq *q)
         vq_notify(q);
 }
 
-static void free_chain(struct vq *q, uint16_t head)
-{
-    uint16_t i = head, n = 1;
-    while (q->desc[i].flags & VIRTQ_DESC_F_NEXT) {
-        i = q->desc[i].next;
-        n++;
-    }
-    q->desc[i].next = q->free_head;
-    q->free_head = head;
-    q->num_free = (uint16_t)(q->num_free + n);
-}
-
 void *vq_get(struct vq *q, uint32_t *len)
 {
-    if (q->last_used == *(volatile uint16_t *)&q->used->idx)
+    uint16_t last = q->last_used;
+    if (last == *(volatile uint16_t *)&q->used->idx)
         return NULL;
     dma_rmb(); /* the index before the element it covers */
-    struct virtq_used_elem e = q->used->ring[q->last_used & (q->size - 1)];
-    if (e.id >= q->size || !q->cookie[e.id]) {
+    const struct virtq_used_elem *e = &q->used->ring[last & (q->size - 1)];
+    uint32_t id = e->id;
+    struct vq_slot *s = &q->slots[id < q->size ? id : 0];
+    void *cookie = s->cookie;
+    if (unlikely(id >= q->size || !cookie)) {
         q->broken = true; /* a device that returns what it was not given */
         return NULL;
     }
-    void *cookie = q->cookie[e.id];
-    q->cookie[e.id] = NULL;
-    free_chain(q, (uint16_t)e.id);
-    q->last_used++;
+    s->cookie = NULL;
+    q->desc[s->tail].next = q->free_head; /* the whole chain back on the free list */
+    q->free_head = (uint16_t)id;
+    q->num_free = (uint16_t)(q->num_free + s->n);
+    q->last_used = (uint16_t)(last + 1);
     if (q->event_idx && q->cb_enabled)
         *q->used_event = q->last_used;
     if (len)
-        *len = e.len;
+        *len = e->len;
     return cookie;
 }
 

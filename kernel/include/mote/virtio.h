@@ -106,6 +106,13 @@ struct vq_buf {
     uint32_t len;
 };
 
+/* Per chain head: what vq_add was given, and the chain, to free it in one step. */
+struct vq_slot {
+    void *cookie;
+    uint16_t tail, n; /* last descriptor of the chain; descriptors it took from the ring */
+    uint32_t unused;
+};
+
 struct vq {
     struct virtq_desc *desc;
     struct virtq_avail *avail;
@@ -122,7 +129,7 @@ struct vq {
     unsigned indirect_max;          /* entries per indirect table, 0: no indirect descriptors */
     struct virtq_desc *indirect;    /* size tables of indirect_max entries, one per head */
     paddr_t indirect_pa;
-    void **cookie;                  /* per head: what vq_add was given */
+    struct vq_slot *slots;          /* size entries */
     struct virtio_device *dev;
     vq_callback_fn callback;
     void *priv;
@@ -133,16 +140,21 @@ struct vq {
  * padding to 4096, used ring. Every transport gets this layout; modern ones could split it. */
 size_t vq_ring_bytes(unsigned size);
 /* Lays q out over ring (zeroed, ring_bytes(size) long, at physical ring_pa); builds the free list.
- * indirect (may be NULL) holds size * indirect_max descriptors at indirect_pa; cookies has size
- * entries. Pure: host unit tests call it on ordinary memory. */
+ * indirect (may be NULL) holds size * indirect_max descriptors at indirect_pa; slots has size
+ * zeroed entries. Pure: host unit tests call it on ordinary memory. */
 void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool event_idx,
              struct virtq_desc *indirect, paddr_t indirect_pa, unsigned indirect_max,
-             void **cookies);
+             struct vq_slot *slots);
 
-/* Queues one request: out device-readable buffers, then in device-writable ones. Uses one
- * indirect descriptor when the queue has them and out + in > 1. The request is visible to the
- * device at once; call vq_kick to make sure it looks. Returns 0, -ENOSPC (ring full) or -EINVAL. */
+/* Queues one request: out device-readable buffers, then in device-writable ones: a chain in the
+ * ring while it has room (the fewest instructions), else one indirect descriptor when the queue
+ * has them (more requests in flight). The request is visible to the device at once; call vq_kick
+ * to make sure it looks. Returns 0, -ENOSPC (ring full) or -EINVAL. */
 int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, void *cookie);
+/* Queues one request whose descriptors the caller laid out in an indirect table of n entries at
+ * physical table_pa (§2.7.5.3): one ring descriptor. Drivers keep prebuilt tables and rewrite
+ * only what changes per request. Needs VIRTIO_F_INDIRECT_DESC. Returns 0 or -ENOSPC. */
+int vq_add_indirect(struct vq *q, paddr_t table_pa, unsigned n, void *cookie);
 /* Whether the device must be notified of what was added since the last call (event index or
  * the NO_NOTIFY flag, §2.7.10/§2.7.7). */
 bool vq_kick_prepare(struct vq *q);
