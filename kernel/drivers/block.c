@@ -14,7 +14,9 @@ int blk_register(struct blk_dev *d)
 {
     if (ndisks == MAX_DISKS)
         return -ENOMEM;
-    snprintf(d->name, sizeof(d->name), "vd%c", 'a' + ndisks);
+    memcpy(d->name, "vd", 2);
+    d->name[2] = (char)('a' + ndisks);
+    d->name[3] = '\0';
     disks[ndisks++] = d;
     pr_info("blk: %s: %lu sectors%s on %s\n", d->name, d->sectors,
             d->read_only ? ", read-only" : "", d->transport ? d->transport : "?");

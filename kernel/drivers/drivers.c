@@ -6,6 +6,7 @@
 #include "drivers/virtio/mmio.h"
 #include "mote/bootchart.h"
 #include "mote/pci.h"
+#include "mote/string.h"
 #include "mote/virtio.h"
 
 extern const struct virtio_driver virtio_blk_driver, virtio_rng_driver;
@@ -32,7 +33,10 @@ void drivers_init(struct cmdline *cl)
     if (!found)
         return;
     /* virtio.poll: completions by polling even where interrupts work (tests, benchmarks). */
-    if (cmdline_param(cl, "virtio.poll")) {
+    bool poll = false;
+    for (int i = 0; i < cl->nparams && !poll; i++)
+        poll = str_starts(cl->params[i], "virtio.poll");
+    if (poll && cmdline_param(cl, "virtio.poll")) {
         virtio_force_poll = true;
         cmdline_consume(cl, "virtio.poll");
     }

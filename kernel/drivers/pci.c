@@ -77,6 +77,25 @@ unsigned pci_probe_all(void)
     return probed;
 }
 
+int pci_bar_base(struct pci_dev *p, unsigned i, paddr_t *base, bool *io)
+{
+    if (i >= 6)
+        return -EINVAL;
+    struct pci_bar *b = &p->bars[i];
+    if (!b->sized && !b->base) {
+        uint32_t lo = pci_read(p, PCI_BAR0 + 4 * i, 4);
+        b->io = lo & 1;
+        b->base = lo & (b->io ? ~3u : ~0xfu);
+        if (!b->io && (lo & 6) == 4 && i < 5)
+            b->base |= (uint64_t)pci_read(p, PCI_BAR0 + 4 * i + 4, 4) << 32;
+    }
+    if (!b->base)
+        return -ENODEV;
+    *base = b->base;
+    *io = b->io;
+    return 0;
+}
+
 int pci_bar(struct pci_dev *p, unsigned i, struct pci_bar *out)
 {
     if (i >= 6)

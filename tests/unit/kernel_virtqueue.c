@@ -103,18 +103,21 @@ static bool dev_complete(struct fake *f, int head, uint32_t len)
     return !(f->q.avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-/* Every descriptor is on the free list exactly once when nothing is in flight. */
+/* When nothing is in flight every descriptor is free exactly once: on the returned list, or
+ * never used (from fresh on). */
 static void check_free_list(struct fake *f)
 {
     assert_int_equal(f->q.num_free, f->q.size);
     uint8_t seen[256] = {0};
-    uint16_t i = f->q.free_head;
-    for (unsigned k = 0; k < f->q.size; k++) {
-        assert_true(i < f->q.size);
+    unsigned listed = 0;
+    for (uint16_t i = f->q.free_head; i != VQ_NONE; i = f->q.desc[i].next) {
+        assert_true(i < f->q.fresh);
         assert_false(seen[i]);
         seen[i] = 1;
-        i = f->q.desc[i].next;
+        listed++;
+        assert_true(listed <= f->q.size);
     }
+    assert_int_equal(listed + (f->q.size - f->q.fresh), f->q.size);
 }
 
 static void test_layout(void **state)

@@ -12,7 +12,7 @@
 #include "mote/string.h"
 #include "mote/virtio.h"
 
-#define VBLK_QUEUE_SIZE 256
+#define VBLK_QUEUE_SIZE 128 /* requests in flight: each takes one descriptor (indirect) */
 #define VBLK_MAX_SEGS 64     /* per device request */
 #define VBLK_INDIRECT 8      /* indirect table entries: header, up to 6 segments, status */
 #define VBLK_DEFAULT_SEG (4u << 20)
@@ -38,6 +38,8 @@ struct vblk {
     struct wait_queue waiters;
     struct vq *q;
     struct vblk_req *free;
+    struct vblk_req *pool;      /* pool_size requests, set up on first use (cheap probe) */
+    unsigned pool_next, pool_size;
     struct blk_io *head, *tail; /* requests not yet fully handed to the device */
     bool irq;                   /* completions by interrupt */
     bool indirect;              /* one-segment requests through the prebuilt tables */
@@ -54,6 +56,22 @@ static void req_put(struct vblk *v, struct vblk_req *r)
     v->free = r;
 }
 
+/* A request the pool has not handed out yet: its addresses and fixed descriptors. */
+static struct vblk_req *req_fresh(struct vblk *v)
+{
+    if (v->pool_next == v->pool_size)
+        return NULL;
+    struct vblk_req *r = &v->pool[v->pool_next++];
+    r->hdr_pa = virt_to_phys(&r->hdr);
+    r->status_pa = virt_to_phys(&r->status);
+    r->table_pa = virt_to_phys(r->table);
+    r->table[0] = (struct virtq_desc){r->hdr_pa, sizeof(r->hdr), VIRTQ_DESC_F_NEXT, 1};
+    r->table[1].next = 2;
+    r->table[2] = (struct virtq_desc){r->status_pa, 1, VIRTQ_DESC_F_WRITE, 0};
+    req_put(v, r);
+    return r;
+}
+
 /* Hands the device as much of the queued requests as the ring takes; called with the lock
  * held. Returns true if any. The common case (one segment) takes the straight path. */
 static bool pump(struct vblk *v)
@@ -63,7 +81,7 @@ static bool pump(struct vblk *v)
     struct vq_buf *b = v->bufs;
     while ((io = v->head)) {
         struct vblk_req *r = v->free;
-        if (!r)
+        if (!r && !(r = req_fresh(v)))
             break;
         unsigned n = 1, out = 1;
         size_t chunk;
@@ -253,17 +271,8 @@ static int vblk_probe(struct virtio_device *d)
     paddr_t pool = page_alloc_contig(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
     if (!pool)
         return -ENOMEM;
-    struct vblk_req *reqs = phys_to_virt(pool);
-    for (unsigned i = 0; i < nreq; i++) {
-        struct vblk_req *r = &reqs[i];
-        r->hdr_pa = virt_to_phys(&r->hdr);
-        r->status_pa = virt_to_phys(&r->status);
-        r->table_pa = virt_to_phys(r->table);
-        r->table[0] = (struct virtq_desc){r->hdr_pa, sizeof(r->hdr), VIRTQ_DESC_F_NEXT, 1};
-        r->table[1].next = 2;
-        r->table[2] = (struct virtq_desc){r->status_pa, 1, VIRTQ_DESC_F_WRITE, 0};
-        req_put(v, r);
-    }
+    v->pool = phys_to_virt(pool);
+    v->pool_size = nreq;
     v->indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
 
     struct blk_dev *b = &v->blk;
@@ -304,6 +313,11 @@ static int vblk_probe(struct virtio_device *d)
 
 static void vblk_params(struct cmdline *cl)
 {
+    int i = 0;
+    while (i < cl->nparams && !str_starts(cl->params[i], "virtio_blk."))
+        i++;
+    if (i == cl->nparams)
+        return; /* the usual case, for a few instructions a parameter */
     uint64_t v;
     const char *s = cmdline_param(cl, "virtio_blk.size_max");
     if (s && parse_u64(s, &v) == 0 && v >= BLK_SECTOR_SIZE && v <= VBLK_DEFAULT_SEG)

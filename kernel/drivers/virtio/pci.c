@@ -6,6 +6,7 @@
 #include "drivers/virtio/pci.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/string.h"
 
 uint32_t virtio_pci_type(struct pci_dev *p)
 {
@@ -20,8 +21,14 @@ int virtio_pci_add(struct pci_dev *p, struct virtio_device *d, uint32_t type)
     d->gsi = pci_read(p, PCI_INTERRUPT_LINE, 1);
     d->irq_level = true; /* INTx: level, active low */
     d->irq_active_low = true;
-    snprintf(d->name, sizeof(d->name), "virtio-pci.%s %02x:%02x.%u",
-             d->flags & VIRTIO_TRANSPORT_LEGACY ? "legacy" : "modern", p->bus, p->dev, p->fn);
+    /* "virtio-pci.modern 00:04.0", without snprintf's cost */
+    char *n = str_put(d->name, d->flags & VIRTIO_TRANSPORT_LEGACY ? "virtio-pci.legacy "
+                                                                  : "virtio-pci.modern ");
+    n = str_put_hex(n, p->bus, 2);
+    *n++ = ':';
+    n = str_put_hex(n, p->dev, 2);
+    *n++ = '.';
+    str_put_hex(n, p->fn, 1);
     pci_enable(p);
     return virtio_add_device(d);
 }

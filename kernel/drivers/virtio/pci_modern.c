@@ -131,50 +131,63 @@ static const struct virtio_transport_ops modern_ops = {
     .isr = mod_isr,
 };
 
-/* Maps the structure a capability points at; NULL when it lies outside its BAR. */
-static volatile void *map_cap(struct pci_dev *p, unsigned cap, uint32_t *len_out)
+/* Where a capability says its structure is. */
+struct cap_loc {
+    unsigned pos; /* 0: not found */
+    uint8_t bar;
+    uint32_t off, len;
+};
+
+/* Maps the structure a capability points at; NULL when it is unusable. The BAR is not sized (ten
+ * configuration accesses): the device's own capability says how long the structure is. */
+static volatile void *map_cap(struct pci_dev *p, const struct cap_loc *c)
 {
-    uint8_t bar_no = (uint8_t)pci_read(p, cap + VIRTIO_OFF(struct virtio_pci_cap, bar), 1);
-    uint32_t off = pci_read(p, cap + VIRTIO_OFF(struct virtio_pci_cap, offset), 4);
-    uint32_t len = pci_read(p, cap + VIRTIO_OFF(struct virtio_pci_cap, length), 4);
-    struct pci_bar bar;
-    if (bar_no > 5 || pci_bar(p, bar_no, &bar) || bar.io || len == 0 ||
-        (uint64_t)off + len > bar.size)
+    paddr_t base;
+    bool io;
+    if (!c->pos || c->bar > 5 || c->len == 0 || pci_bar_base(p, c->bar, &base, &io) || io)
         return NULL;
-    if (len_out)
-        *len_out = len;
-    return ioremap(bar.base + off, len);
+    return ioremap(base + c->off, c->len);
 }
 
 int virtio_pci_modern_probe(struct pci_dev *p)
 {
-    unsigned caps[VIRTIO_PCI_CAP_DEVICE_CFG + 1] = {0};
-    for (unsigned c = pci_find_cap(p, PCI_CAP_ID_VNDR, 0); c;
-         c = pci_find_cap(p, PCI_CAP_ID_VNDR, c)) {
-        uint8_t type = (uint8_t)pci_read(p, c + VIRTIO_OFF(struct virtio_pci_cap, cfg_type), 1);
-        if (type <= VIRTIO_PCI_CAP_DEVICE_CFG && !caps[type])
-            caps[type] = c; /* §4.1.4: the first of each type */
+    /* One walk of the capability list: the header dword (id, next, cfg_type), then bar, offset
+     * and length of the first capability of each type (§4.1.4). */
+    struct cap_loc caps[VIRTIO_PCI_CAP_DEVICE_CFG + 1] = {0};
+    unsigned notify_mult_pos = 0;
+    if (!(pci_read(p, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return -ENODEV;
+    unsigned pos = pci_read(p, PCI_CAP_PTR, 1) & ~3u;
+    for (int guard = 0; pos >= 0x40 && guard < 48; guard++) {
+        uint32_t w = pci_read(p, pos, 4);
+        uint8_t type = (uint8_t)(w >> 24);
+        if ((uint8_t)w == PCI_CAP_ID_VNDR && type >= VIRTIO_PCI_CAP_COMMON_CFG &&
+            type <= VIRTIO_PCI_CAP_DEVICE_CFG && !caps[type].pos) {
+            struct cap_loc *c = &caps[type];
+            c->pos = pos;
+            c->bar = (uint8_t)pci_read(p, pos + VIRTIO_OFF(struct virtio_pci_cap, bar), 1);
+            c->off = pci_read(p, pos + VIRTIO_OFF(struct virtio_pci_cap, offset), 4);
+            c->len = pci_read(p, pos + VIRTIO_OFF(struct virtio_pci_cap, length), 4);
+            if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+                notify_mult_pos = pos + VIRTIO_OFF(struct virtio_pci_notify_cap,
+                                                   notify_off_multiplier);
+        }
+        pos = (w >> 8) & 0xfc;
     }
-    if (!caps[VIRTIO_PCI_CAP_COMMON_CFG])
+    if (!caps[VIRTIO_PCI_CAP_COMMON_CFG].pos)
         return -ENODEV;
     struct modern *m = kzalloc(sizeof(*m));
     struct virtio_device *d = kzalloc(sizeof(*d));
     if (!m || !d)
         return -ENOMEM;
-    uint32_t common_len = 0;
-    m->common = map_cap(p, caps[VIRTIO_PCI_CAP_COMMON_CFG], &common_len);
-    if (caps[VIRTIO_PCI_CAP_NOTIFY_CFG]) {
-        m->notify_base = map_cap(p, caps[VIRTIO_PCI_CAP_NOTIFY_CFG], NULL);
-        m->notify_mult = pci_read(
-            p, caps[VIRTIO_PCI_CAP_NOTIFY_CFG] + VIRTIO_OFF(struct virtio_pci_notify_cap,
-                                                             notify_off_multiplier), 4);
-    }
-    if (caps[VIRTIO_PCI_CAP_ISR_CFG])
-        m->isr = map_cap(p, caps[VIRTIO_PCI_CAP_ISR_CFG], NULL);
-    if (caps[VIRTIO_PCI_CAP_DEVICE_CFG])
-        m->device = map_cap(p, caps[VIRTIO_PCI_CAP_DEVICE_CFG], NULL);
-    if (!m->common || common_len < sizeof(struct virtio_pci_common_cfg) || !m->notify_base ||
-        !m->isr) {
+    m->common = map_cap(p, &caps[VIRTIO_PCI_CAP_COMMON_CFG]);
+    m->notify_base = map_cap(p, &caps[VIRTIO_PCI_CAP_NOTIFY_CFG]);
+    m->isr = map_cap(p, &caps[VIRTIO_PCI_CAP_ISR_CFG]);
+    m->device = map_cap(p, &caps[VIRTIO_PCI_CAP_DEVICE_CFG]);
+    if (notify_mult_pos)
+        m->notify_mult = pci_read(p, notify_mult_pos, 4);
+    if (!m->common || caps[VIRTIO_PCI_CAP_COMMON_CFG].len < sizeof(struct virtio_pci_common_cfg) ||
+        !m->notify_base || !m->isr) {
         pr_warn("virtio-pci %02x:%02x.%u: modern capabilities unusable\n", p->bus, p->dev, p->fn);
         return -EINVAL;
     }

@@ -26,9 +26,9 @@ void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool even
     q->used_pa = ring_pa + used_off;
     q->used_event = &q->avail->ring[size];
     q->avail_event = (volatile uint16_t *)&q->used->ring[size];
-    for (unsigned i = 0; i < size; i++)
-        q->desc[i].next = (uint16_t)(i + 1);
-    q->free_head = 0;
+    /* No free list to build: descriptors are taken from `fresh` until some come back. */
+    q->free_head = VQ_NONE;
+    q->fresh = 0;
     q->num_free = (uint16_t)size;
     q->avail_idx = q->kicked_idx = q->last_used = 0;
     q->event_idx = event_idx;
@@ -43,28 +43,23 @@ void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool even
     vq_disable_cb(q);
 }
 
-/* Fills descriptors from bufs: the first out device-readable, the rest device-writable, each
- * with NEXT (the caller clears it on the last). Follows next links starting at i (the free list
- * in the ring; 1, 2, ... in an indirect table). Returns the index of the last one written. */
-static inline uint16_t fill(struct virtq_desc *table, uint16_t i, bool linked,
-                            const struct vq_buf *bufs, unsigned out, unsigned n)
+/* One free descriptor (the caller checked num_free): a returned one, else a never-used one. */
+static inline uint16_t desc_alloc(struct vq *q)
 {
-    uint16_t last = i;
-    for (unsigned k = 0; k < n; k++) {
-        struct virtq_desc *d = &table[i];
-        d->addr = bufs[k].addr;
-        d->len = bufs[k].len;
-        d->flags = k < out ? VIRTQ_DESC_F_NEXT : VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE;
-        last = i;
-        if (linked) {
-            i = d->next;
-        } else {
-            d->next = (uint16_t)(i + 1);
-            i++;
-        }
+    uint16_t i = q->free_head;
+    if (i != VQ_NONE) {
+        q->free_head = q->desc[i].next;
+        return i;
     }
-    table[last].flags &= (uint16_t)~VIRTQ_DESC_F_NEXT;
-    return last;
+    return q->fresh++;
+}
+
+/* Fills descriptor d from b: device-readable or -writable, NEXT set (cleared on the last). */
+static inline void fill(struct virtq_desc *d, const struct vq_buf *b, bool write)
+{
+    d->addr = b->addr;
+    d->len = b->len;
+    d->flags = write ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE : VIRTQ_DESC_F_NEXT;
 }
 
 int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, void *cookie)
@@ -72,21 +67,31 @@ int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, v
     unsigned n = out + in;
     if (unlikely(n == 0 || !cookie || q->broken))
         return -EINVAL;
-    uint16_t head = q->free_head, tail, used;
+    uint16_t head, tail, used;
     if (n <= q->num_free) {
-        /* A free descriptor's next is the free list link, so the chain follows it. */
-        tail = fill(q->desc, head, true, bufs, out, n);
-        q->free_head = q->desc[tail].next;
+        head = tail = desc_alloc(q);
+        for (unsigned k = 0;; k++) {
+            struct virtq_desc *d = &q->desc[tail];
+            fill(d, &bufs[k], k >= out);
+            if (k + 1 == n) {
+                d->flags &= (uint16_t)~VIRTQ_DESC_F_NEXT;
+                break;
+            }
+            tail = d->next = desc_alloc(q);
+        }
         used = (uint16_t)n;
     } else if (n <= q->indirect_max && q->num_free) {
+        head = tail = desc_alloc(q);
         struct virtq_desc *t = &q->indirect[(size_t)head * q->indirect_max];
-        fill(t, 0, false, bufs, out, n);
+        for (unsigned k = 0; k < n; k++) {
+            fill(&t[k], &bufs[k], k >= out);
+            t[k].next = (uint16_t)(k + 1);
+        }
+        t[n - 1].flags &= (uint16_t)~VIRTQ_DESC_F_NEXT;
         struct virtq_desc *d = &q->desc[head];
         d->addr = q->indirect_pa + (paddr_t)head * q->indirect_max * sizeof(*t);
         d->len = n * sizeof(*t);
         d->flags = VIRTQ_DESC_F_INDIRECT;
-        q->free_head = d->next;
-        tail = head;
         used = 1;
     } else {
         return n > q->size && n > q->indirect_max ? -EINVAL : -ENOSPC;
@@ -108,12 +113,11 @@ int vq_add_indirect(struct vq *q, paddr_t table_pa, unsigned n, void *cookie)
 {
     if (unlikely(!q->num_free || q->broken))
         return q->broken ? -EINVAL : -ENOSPC;
-    uint16_t head = q->free_head;
+    uint16_t head = desc_alloc(q);
     struct virtq_desc *d = &q->desc[head];
     d->addr = table_pa;
     d->len = n * sizeof(*d);
     d->flags = VIRTQ_DESC_F_INDIRECT;
-    q->free_head = d->next;
     q->num_free--;
     struct vq_slot *s = &q->slots[head];
     s->cookie = cookie;

@@ -53,8 +53,12 @@ static inline void pci_write(const struct pci_dev *p, unsigned off, uint32_t v, 
     arch_pci_write(p->bus, p->dev, p->fn, off, v, len);
 }
 
-/* BAR i: address, kind and size (sized once, with decoding off meanwhile). Returns 0, or
- * -ENODEV when the BAR is unimplemented or unassigned. */
+/* BAR i's address and kind, as the firmware assigned it: one or two configuration reads.
+ * Returns 0, or -ENODEV when the BAR is unassigned. */
+int pci_bar_base(struct pci_dev *p, unsigned i, paddr_t *base, bool *io);
+/* BAR i with its size: sizing (all-ones probe, decoding off meanwhile) costs ten or more
+ * configuration accesses, so drivers ask only when they need the size. Returns 0, or -ENODEV
+ * when the BAR is unimplemented or unassigned. */
 int pci_bar(struct pci_dev *p, unsigned i, struct pci_bar *out);
 /* Sets the command register's IO, MEMORY and bus-master bits. */
 void pci_enable(struct pci_dev *p);

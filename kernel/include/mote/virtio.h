@@ -100,6 +100,8 @@ bool virtio_irq_mode(struct virtio_device *d);
 
 typedef void (*vq_callback_fn)(struct vq *q);
 
+#define VQ_NONE 0xffff
+
 /* A buffer handed to the device: a physical address and a length. */
 struct vq_buf {
     paddr_t addr;
@@ -121,7 +123,8 @@ struct vq {
     volatile uint16_t *avail_event; /* used->ring[size] (EVENT_IDX) */
     paddr_t desc_pa, avail_pa, used_pa;
     uint16_t size, index;
-    uint16_t free_head, num_free;
+    uint16_t free_head, num_free;   /* returned descriptors (VQ_NONE ends the list); all free */
+    uint16_t fresh;                 /* descriptors from here on were never used: no list to build */
     uint16_t avail_idx;  /* the next avail slot (published as avail->idx) */
     uint16_t kicked_idx; /* avail->idx when the device was last considered for a notification */
     uint16_t last_used;  /* the next used slot to read */
