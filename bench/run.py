@@ -11,6 +11,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BENCHES = [
     ("bench/boot.py", []),
     ("bench/sched.py", []),
+    ("bench/blk.py", []),
 ]
 
 
