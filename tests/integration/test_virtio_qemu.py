@@ -62,6 +62,19 @@ BLK_CONFIGS = {
     "q35-transitional": ("q35", ["-device", "virtio-blk-pci,drive=d0,serial=mote-disk0",
                                  "-device", "virtio-blk-pci,drive=d1"], "",
                          r"virtio-pci\.modern 00:"),
+    # Behind a PCI-to-PCI bridge (bus 1), and as function 1 of a multi-function slot.
+    "pci-bridge": ("pc", ["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x6",
+                          "-device", "virtio-blk-pci,drive=d0,serial=mote-disk0,bus=br1,addr=0x3",
+                          "-device", "virtio-blk-pci,drive=d1,bus=br1,addr=0x4"], "",
+                   r"virtio-pci\.modern 01:03\.0"),
+    "pci-multifunction": ("pc", ["-device", "virtio-rng-pci,addr=0x7.0,multifunction=on",
+                                 "-device", "virtio-blk-pci,drive=d0,serial=mote-disk0,addr=0x7.1",
+                                 "-device", "virtio-blk-pci,drive=d1,addr=0x7.2"], "",
+                          r"virtio-pci\.modern 00:07\.1"),
+    # Two CPUs: the interrupt may arrive while the other CPU runs.
+    "pci-modern-smp": ("q35", ["-device", "virtio-blk-pci,drive=d0,serial=mote-disk0",
+                               "-device", "virtio-blk-pci,drive=d1"], "",
+                       r"virtio-pci\.modern 00:"),
     # Completions by polling instead of interrupts.
     "mmio-v2-polled": ("microvm,acpi=off",
                        ["-global", "virtio-mmio.force-legacy=off",
@@ -83,7 +96,8 @@ def test_virtio_blk(config, disks):
     seed = 0x5EED0000 + len(config)
     r = qemu_boot(machine, f"{params} --test=virtio-blk --test-arg=seed={seed} "
                   "--test-arg=id=mote-disk0 --test-arg=ro=vdb --test-arg=qd=8",
-                  extra=drives(rw, ro) + devices, timeout=120)
+                  extra=drives(rw, ro) + devices, timeout=120,
+                  smp=2 if config.endswith("-smp") else 1)
     results = dict(re.findall(r"^test virtio-blk: (.+?) \.\.\. (ok|FAILED.*)$", r.out, re.M))
     assert results == {c: "ok" for c in ["probe", "write", "flush", "read", "large request",
                                          "get-id", "bad requests refused", "read-only"]}, r.out

@@ -115,12 +115,14 @@ static void mmio_notify(struct virtio_device *d, struct vq *q)
     wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
 }
 
+/* A virtio-mmio interrupt line belongs to one device, so there is nothing to find out before
+ * acknowledging: acknowledge both causes first (one exit instead of reading InterruptStatus too),
+ * then the caller runs every queue's callback, so no completion that raised the line is missed.
+ * Configuration changes are not acted on. */
 static uint32_t mmio_isr(struct virtio_device *d)
 {
-    uint32_t s = rd(d, VIRTIO_MMIO_INTERRUPT_STATUS);
-    if (s)
-        wr(d, VIRTIO_MMIO_INTERRUPT_ACK, s);
-    return s;
+    wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+    return VIRTIO_MMIO_INT_VRING;
 }
 
 static const struct virtio_transport_ops mmio_ops = {

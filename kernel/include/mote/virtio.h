@@ -27,8 +27,10 @@ struct virtio_transport_ops {
     /* Hands the device queue q (size, ring addresses set), enabled. */
     int (*queue_setup)(struct virtio_device *d, struct vq *q);
     void (*notify)(struct virtio_device *d, struct vq *q);
-    /* Reads and acknowledges the interrupt status: VIRTIO_PCI_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG
-     * (the MMIO InterruptStatus bits are the same). */
+    /* Acknowledges the interrupt and returns its causes: VIRTIO_PCI_ISR_QUEUE |
+     * VIRTIO_PCI_ISR_CONFIG (the MMIO InterruptStatus bits are the same). PCI reads the ISR
+     * (which clears it; a shared INTx line may not be ours); MMIO acknowledges without reading
+     * and reports a queue event (its line is the device's own). */
     uint32_t (*isr)(struct virtio_device *d);
 };
 
