@@ -5,6 +5,7 @@
 #   make run      install what is missing, build, boot hello on motevm (QEMU TCG without /dev/kvm)
 #   make test     install what is missing, build, run every test tier
 #   make bench    run the benchmarks and write docs/PERFORMANCE.md
+#   make fuzz     build the API fuzz target with clang and run it for a fixed count
 
 BUILD := build
 V ?= 0
@@ -30,6 +31,7 @@ include vmm/vmm.mk
 include tools/tools.mk
 include kernel/kernel.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 setup:
 	$(Q)scripts/setup

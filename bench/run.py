@@ -9,8 +9,9 @@ import sys
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 # (script, arguments): one line per benchmark; each prints a markdown section on stdout.
 BENCHES = [
-    ("bench/boot.py", []),
-    ("bench/sched.py", []),
+    ("bench/boot.py", ["--runs", "20"]),
+    ("bench/sched.py", ["--runs", "20"]),
+    ("bench/api.py", []),
     ("bench/blk.py", []),
 ]
 
@@ -18,7 +19,6 @@ BENCHES = [
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "PERFORMANCE.md"))
-    ap.add_argument("--runs", default="20")
     a = ap.parse_args()
     sections = []
     failed = []
@@ -27,8 +27,8 @@ def main():
         if not os.path.exists(path):
             continue
         print(f"== {script}", file=sys.stderr)
-        p = subprocess.run([sys.executable, path, "--runs", a.runs] + args, capture_output=True,
-                           text=True, cwd=ROOT)
+        p = subprocess.run([sys.executable, path] + args, capture_output=True, text=True,
+                           cwd=ROOT)
         if p.returncode != 0:
             failed.append(script)
             sections.append(f"## {script}\n\nFailed (status {p.returncode}):\n\n```\n"

@@ -12,7 +12,8 @@ struct fcimage_header {
     char magic[8];
     uint64_t entry;    /* RIP: the kernel ELF's e_entry */
     uint64_t ram_size; /* bytes of guest RAM that follow the header */
-    uint8_t pad[4096 - 24];
+    uint64_t mailbox;  /* RAM mailbox the shim's APs poll (0: APs are left to INIT-SIPI) */
+    uint8_t pad[4096 - 32];
 };
 _Static_assert(sizeof(struct fcimage_header) == 4096, "one page");
 #endif

@@ -14,23 +14,28 @@ const char flags_usage[] =
     "usage: motevm --config-file FILE --no-api [options]\n"
     "       motevm --kernel VMLINUX [--initrd FILE] [--cmdline ARGS] [--mem MIB] [--vcpus N]\n"
     "              [--boot-protocol linux|pvh] [--pit] [--drive PATH[,ro][,root][,id=ID]]\n"
-    "              [--net TAP[,mac=MAC][,id=ID]] [options]\n"
+    "              [--net TAP[,mac=MAC][,id=ID]] [--rng] [--no-acpi] [options]\n"
     "Firecracker flags:\n"
     "  --config-file FILE   Firecracker JSON: boot-source, machine-config, drives,\n"
-    "                       network-interfaces, logger\n"
-    "  --no-api             no API socket (required until the API server exists)\n"
-    "  --api-sock PATH      API socket (not implemented yet)\n"
+    "                       network-interfaces, logger, metrics, entropy\n"
+    "  --no-api             no API socket: boot from the config file or the flags\n"
+    "  --api-sock PATH      API socket (default /run/firecracker.socket)\n"
     "  --boot-timer         log Guest-boot-time on the boot-timer MMIO write\n"
     "  --level LEVEL        Error, Warning, Info (default), Debug, Trace or Off\n"
     "  --log-path FILE      log to FILE instead of stderr\n"
     "  --id ID              instance name in log lines\n"
-    "  --metrics-path, --no-seccomp, --seccomp-filter  accepted, not used yet\n"
+    "  --show-level, --show-log-origin  level / file:line in log lines\n"
+    "  --metrics-path PATH  metrics (JSON lines) to a file or FIFO\n"
+    "  --no-seccomp         no seccomp filters\n"
+    "  --http-api-max-payload-size N  largest API request body (default 51200)\n"
     "  --help, --version\n";
 
 enum flag_id {
     F_CONFIG, F_NO_API, F_API_SOCK, F_BOOT_TIMER, F_LEVEL, F_LOG_PATH, F_ID, F_METRICS,
-    F_NO_SECCOMP, F_SECCOMP, F_HELP, F_VERSION, F_IGNORED,
-    F_KERNEL, F_INITRD, F_CMDLINE, F_MEM, F_VCPUS, F_BOOT_PROTO, F_PIT, F_DRIVE, F_NET,
+    F_NO_SECCOMP, F_SECCOMP, F_HELP, F_VERSION, F_IGNORED, F_SHOW_LEVEL, F_SHOW_ORIGIN,
+    F_MAX_PAYLOAD, F_SECCOMP_VIOLATE,
+    F_KERNEL, F_INITRD, F_CMDLINE, F_MEM, F_VCPUS, F_BOOT_PROTO, F_PIT, F_DRIVE, F_NET, F_RNG,
+    F_NO_ACPI,
 };
 
 struct flag {
@@ -57,11 +62,13 @@ static const struct flag flag_table[] = {
     { "--start-time-us", F_IGNORED, true },
     { "--start-time-cpu-us", F_IGNORED, true },
     { "--parent-cpu-time-us", F_IGNORED, true },
-    { "--http-api-max-payload-size", F_IGNORED, true },
+    { "--http-api-max-payload-size", F_MAX_PAYLOAD, true },
     { "--mmds-size-limit", F_IGNORED, true },
     { "--module", F_IGNORED, true },
-    { "--show-level", F_IGNORED, false },
-    { "--show-log-origin", F_IGNORED, false },
+    { "--show-level", F_SHOW_LEVEL, false },
+    { "--show-log-origin", F_SHOW_ORIGIN, false },
+    /* debug: the thread of that kind breaks its seccomp filter (tests) */
+    { "--debug-seccomp-violation", F_SECCOMP_VIOLATE, true },
     /* motevm's short form */
     { "--kernel", F_KERNEL, true },
     { "--initrd", F_INITRD, true },
@@ -72,6 +79,8 @@ static const struct flag flag_table[] = {
     { "--pit", F_PIT, false },
     { "--drive", F_DRIVE, true },
     { "--net", F_NET, true },
+    { "--rng", F_RNG, false },
+    { "--no-acpi", F_NO_ACPI, false },
 };
 #define NFLAGS (sizeof(flag_table) / sizeof(flag_table[0]))
 
@@ -190,13 +199,28 @@ static int apply(struct vm_config *c, const struct flag_use *u, char *err, size_
     case F_METRICS: config_set_str(&c->opt.metrics_path, v); break;
     case F_NO_SECCOMP: c->opt.no_seccomp = true; break;
     case F_SECCOMP: config_set_str(&c->opt.seccomp_filter, v); break;
+    case F_SHOW_LEVEL: c->opt.show_level = true; break;
+    case F_SHOW_ORIGIN: c->opt.show_log_origin = true; break;
+    case F_MAX_PAYLOAD:
+        if (parse_uint(v, 1, 16u << 20, &n))
+            return errf(err, errlen, "%s: must be an integer 1-16777216", name);
+        c->opt.api_max_payload = n;
+        break;
+    case F_SECCOMP_VIOLATE:
+        if (strcmp(v, "api") && strcmp(v, "vmm") && strcmp(v, "vcpu") && strcmp(v, "device"))
+            return errf(err, errlen, "%s: must be api, vmm, vcpu or device", name);
+        config_set_str(&c->opt.seccomp_violate, v);
+        break;
     case F_LEVEL:
         if ((level = log_level_parse(v)) < 0)
             return errf(err, errlen, "%s: must be Error, Warning, Info, Debug, Trace or Off",
                         name);
         c->opt.log_level = level;
         break;
-    case F_KERNEL: config_set_str(&c->kernel_path, v); break;
+    case F_KERNEL:
+        config_set_str(&c->kernel_path, v);
+        c->opt.short_form = true;
+        break;
     case F_INITRD: config_set_str(&c->initrd_path, v); break;
     case F_CMDLINE: config_set_str(&c->cmdline, v); break;
     case F_MEM:
@@ -218,6 +242,8 @@ static int apply(struct vm_config *c, const struct flag_use *u, char *err, size_
             return errf(err, errlen, "%s: must be linux or pvh", name);
         break;
     case F_PIT: c->pit = true; break;
+    case F_RNG: c->rng = true; break;
+    case F_NO_ACPI: c->no_acpi = true; break;
     case F_DRIVE: return parse_drive(c, v, err, errlen);
     case F_NET: return parse_net(c, v, err, errlen);
     }

@@ -1,18 +1,18 @@
 /* motevm: a KVM microVM monitor, drop-in for the firecracker binary (docs/motevm.md).
- * main: flags and config (no KVM), boot preparation (no KVM), then the machine. */
-#include <errno.h>
+ * main: flags and config file into one struct vm_config, the log, then the VMM thread. */
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/boot/boot.h"
 #include "vmm/config.h"
 #include "vmm/flags.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
+#include "vmm/vmm.h"
 
 static void die_bad_input(const char *msg)
 {
@@ -22,15 +22,22 @@ static void die_bad_input(const char *msg)
 
 static void setup_log(const struct vm_config *c)
 {
-    int fd = STDERR_FILENO;
-    if (c->opt.log_path) {
-        fd = open(c->opt.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fprintf(stderr, "motevm: --log-path %s: %s\n", c->opt.log_path, strerror(errno));
-            exit(EXIT_BAD_INPUT);
-        }
+    char err[CONFIG_ERR_MAX];
+    log_init(c->opt.log_level, STDERR_FILENO, c->opt.id);
+    log_set_format(c->opt.show_level, c->opt.show_log_origin);
+    if (c->opt.log_path && log_open(c->opt.log_path, err, sizeof(err))) {
+        fprintf(stderr, "motevm: --log-path %s\n", err);
+        exit(EXIT_BAD_INPUT);
     }
-    log_init(c->opt.log_level, fd, c->opt.id);
+}
+
+/* stdin, stdout and stderr must exist: otherwise the API socket or an eventfd would get their
+ * numbers, and log lines or console output would go into it. */
+static void ensure_stdio(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            exit(EXIT_HOST_FAILURE);
 }
 
 int main(int argc, char **argv)
@@ -40,10 +47,13 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &start[1]);
 
     static struct vm_config cfg;
-    static struct boot_plan plan;
     char err[CONFIG_ERR_MAX];
     enum flags_action action;
 
+    /* One malloc arena for every thread: freeing in a thread's own arena may read
+     * /proc/sys/vm/overcommit_memory (glibc shrink_heap), which the seccomp filters forbid. */
+    mallopt(M_ARENA_MAX, 1);
+    ensure_stdio();
     config_init(&cfg);
     if (flags_parse(argc, argv, &cfg, &action, err, sizeof(err)))
         die_bad_input(err);
@@ -56,13 +66,9 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     setup_log(&cfg);
-    if (!cfg.kernel_path && !cfg.opt.no_api)
-        die_bad_input("API server: not implemented yet; run with --no-api and --config-file, "
-                      "or with --kernel");
-    if (cfg.opt.api_sock && cfg.kernel_path)
-        log_msg(LOG_WARN, "API server not implemented yet: --api-sock %s ignored",
-                cfg.opt.api_sock);
-    if (config_validate(&cfg, err, sizeof(err)) || boot_prepare(&plan, &cfg, err, sizeof(err)))
-        die_bad_input(err);
-    return machine_run(&cfg, &plan, start);
+    /* The short form (--kernel) is motevm's own: no API socket unless --api-sock asks. */
+    if (cfg.opt.short_form && !cfg.opt.api_sock)
+        cfg.opt.no_api = true;
+    /* --no-api, or a kernel from the flags or the config file: boot at once. */
+    return vmm_run(&cfg, start, cfg.opt.no_api || cfg.kernel_path);
 }

@@ -116,6 +116,10 @@ static inline int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t ol
 #define VIRTIO_MMIO_QUEUE_DEVICE_LOW 0x0a0
 #define VIRTIO_MMIO_QUEUE_DEVICE_HIGH 0x0a4
 #define VIRTIO_MMIO_SHM_SEL 0x0ac
+#define VIRTIO_MMIO_SHM_LEN_LOW 0x0b0
+#define VIRTIO_MMIO_SHM_LEN_HIGH 0x0b4
+#define VIRTIO_MMIO_SHM_BASE_LOW 0x0b8
+#define VIRTIO_MMIO_SHM_BASE_HIGH 0x0bc
 #define VIRTIO_MMIO_QUEUE_RESET 0x0c0
 #define VIRTIO_MMIO_CONFIG_GENERATION 0x0fc
 #define VIRTIO_MMIO_CONFIG 0x100
@@ -290,6 +294,7 @@ struct virtio_net_config {
 _Static_assert(sizeof(struct virtio_net_config) == 12, "virtio_net_config");
 
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE 0
 
 /* §5.1.6 header before every packet; num_buffers exists with VERSION_1 or MRG_RXBUF (12 bytes),

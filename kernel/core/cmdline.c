@@ -106,18 +106,28 @@ static void add_arg(struct cmdline *cl, const char *tok)
         cl->truncated = true;
 }
 
+/* Tokens a monitor appends after whatever the user wrote (Firecracker: the devices it created,
+ * and root= for a root drive): kernel parameters wherever they stand, never program arguments. */
+static bool monitor_appended(const char *tok)
+{
+    return str_starts(tok, "virtio_mmio.device=") || str_starts(tok, "root=");
+}
+
 void cmdline_parse(struct cmdline *cl, char *buf)
 {
     memset(cl, 0, sizeof(*cl));
     cl->loglevel = -1;
     char *pos = buf, *tok;
-    bool program = false;
+    bool program = false, after_root = false;
 
     while ((tok = next_token(&pos))) {
-        if (program && str_starts(tok, "virtio_mmio.device=")) {
-            /* Firecracker, motevm and QEMU microvm append their devices after whatever the
-             * user wrote, program arguments included: they are the kernel's wherever they are. */
+        bool was_root = after_root;
+        after_root = false;
+        if (program && monitor_appended(tok)) {
             parse_param(cl, tok);
+            after_root = str_starts(tok, "root=");
+        } else if (program && was_root && (!strcmp(tok, "ro") || !strcmp(tok, "rw"))) {
+            /* Firecracker's "root=/dev/vda ro|rw" pair. */
         } else if (program) {
             add_arg(cl, tok);
         } else if (strcmp(tok, "--") == 0) {

@@ -1,8 +1,8 @@
 /* The kernel command line, OSv style: kernel options first, then the program and its arguments
  * (`--bootchart --nopci /hello a b`). Linux-style `key=value` tokens are kept for drivers
  * (`virtio_mmio.device=`, `ip=`), as are Linux module flags (`i8042.noaux`, value ""); `init=/prog`
- * names the program too; `--` ends the options. `virtio_mmio.device=` is a parameter wherever it
- * appears: loaders append it after the program's arguments.
+ * names the program too; `--` ends the options. What a monitor appends after the program
+ * (`virtio_mmio.device=...`, Firecracker's `root=/dev/vda ro|rw`) stays a kernel parameter.
  * Pure C (host unit tests build it). */
 #ifndef MOTE_CMDLINE_H
 #define MOTE_CMDLINE_H

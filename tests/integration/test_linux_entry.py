@@ -13,11 +13,12 @@ FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 
 
-def linux_boot(tmp_path, machine, cmdline, mem=16, extra_flags=(), smp="1"):
+def linux_boot(tmp_path, machine, cmdline, mem=16, extra_flags=(), smp="1", mailbox=None):
     if QEMU is None:
         pytest.skip("qemu-system-x86_64 is not installed")
     img = tmp_path / "guest.img"
-    subprocess.run([FCIMAGE, "-o", str(img), "--kernel", KERNEL, "--cmdline", cmdline,
+    mb = ["--mailbox-ram", hex(mailbox)] if mailbox else []
+    subprocess.run([FCIMAGE, "-o", str(img)] + mb + ["--kernel", KERNEL, "--cmdline", cmdline,
                     "--mem", str(mem)] + list(extra_flags), check=True)
     p = subprocess.run([QEMU, "-M", machine, "-smp", smp, "-accel", "tcg", "-m", "128",
                         "-display", "none",
@@ -65,9 +66,35 @@ def test_longest_command_line(tmp_path):
 
 
 def test_two_cpus_from_motevm_mp_table(tmp_path):
-    """motevm's MP table names both vCPUs; on QEMU the kernel starts the AP with INIT-SIPI."""
-    r = linux_boot(tmp_path, "microvm", "--test=smp", mem=32, extra_flags=["--vcpus", "2"],
+    """motevm's MP table names both vCPUs; on QEMU the kernel starts the AP with INIT-SIPI.
+    --no-acpi: the MP-table-only machine (fcshim does not copy motevm's ACPI area anyway)."""
+    r = linux_boot(tmp_path, "microvm", "--test=smp", mem=32,
+                   extra_flags=["--vcpus", "2", "--no-acpi"],
                    smp="2,sockets=2")
     assert "CPUs found ... ok (2 from MP table)" in r.out, r.out
     assert "all CPUs online ... ok (2 of 2)" in r.out
+    assert r.status == qemu_status(0)
+
+
+def test_cpus_and_mailbox_from_motevm_acpi(tmp_path):
+    """motevm's ACPI tables (RSDP at 0xe0000 named in the zero page, MADT with the wakeup
+    mailbox) are what the kernel reads. QEMU does not emulate the mailbox, so the AP stays down:
+    the kernel says so and goes on with one CPU."""
+    r = linux_boot(tmp_path, "microvm", "--verbose --test=smp", mem=32,
+                   extra_flags=["--vcpus", "2"], smp="2,sockets=2")
+    assert "platform: 2 CPU(s) from ACPI, 1 IOAPIC(s), MP wakeup mailbox" in r.out, r.out
+    assert "smp: APIC 1 did not come up" in r.out
+    assert "mutex counter ... ok" in r.out
+
+
+def test_smp_through_the_acpi_wakeup_mailbox(tmp_path):
+    """The path SMP takes under PVM: motevm's MADT names a Multiprocessor Wakeup mailbox; the
+    kernel writes the AP's APIC id and its 64-bit entry there and the AP starts in long mode
+    (motevm's AP page tables and GDT, RDI = APIC id). fcshim plays the firmware side on QEMU with
+    the mailbox moved to RAM."""
+    r = linux_boot(tmp_path, "microvm", "--verbose --test=smp", mem=32,
+                   extra_flags=["--vcpus", "2"], smp="2,sockets=2", mailbox=0x2100000)
+    assert "platform: 2 CPU(s) from ACPI, 1 IOAPIC(s), MP wakeup mailbox" in r.out, r.out
+    assert "all CPUs online ... ok (2 of 2)" in r.out, r.out
+    assert "threads ran on every CPU ... ok (2 of 2 CPUs)" in r.out
     assert r.status == qemu_status(0)

@@ -42,13 +42,15 @@ static void test_linux_zero_page(void **state)
         memset(mem, 0, sizeof(mem));
         const char *cmd = "reboot=k panic=1 --bootchart /hello a b";
         strcpy((char *)mem + CMDLINE_ADDR, cmd);
-        struct zeropage_args a = {sizes[k], (uint32_t)strlen(cmd) + 1, 0x1f00000, 12345};
+        struct zeropage_args a = {sizes[k], (uint32_t)strlen(cmd) + 1, 0x1f00000, 12345,
+                                  0xe0000};
         zeropage_build((struct boot_params *)(mem + ZERO_PAGE_ADDR), &a);
         const char *why = NULL;
         assert_int_equal(bootinfo_from_linux(&bi, ZERO_PAGE_ADDR, rd, &why), 0);
         assert_string_equal(bi.cmdline, cmd);
         assert_int_equal(bi.initrd_addr, 0x1f00000);
         assert_int_equal(bi.initrd_size, 12345);
+        assert_int_equal(bi.rsdp, 0xe0000);
         check_memory_map(sizes[k]);
     }
 }
@@ -57,20 +59,21 @@ static void test_linux_no_initrd(void **state)
 {
     memset(mem, 0, sizeof(mem));
     strcpy((char *)mem + CMDLINE_ADDR, "/hello");
-    struct zeropage_args a = {64ull << 20, 7, 0, 0};
+    struct zeropage_args a = {64ull << 20, 7, 0, 0, 0}; /* --no-acpi */
     zeropage_build((struct boot_params *)(mem + ZERO_PAGE_ADDR), &a);
     const char *why;
     assert_int_equal(bootinfo_from_linux(&bi, ZERO_PAGE_ADDR, rd, &why), 0);
     assert_int_equal(bi.initrd_addr, 0);
     assert_int_equal(bi.initrd_size, 0);
     assert_string_equal(bi.cmdline, "/hello");
+    assert_int_equal(bi.rsdp, 0);
 }
 
 static void test_pvh_start_info(void **state)
 {
     memset(mem, 0, sizeof(mem));
     strcpy((char *)mem + CMDLINE_ADDR, "--nopci /exitcode 3");
-    struct pvh_args a = {256ull << 20, 0x8000000, 4096};
+    struct pvh_args a = {256ull << 20, 0x8000000, 4096, 0xe0000};
     pvh_build((struct hvm_start_info *)(mem + PVH_INFO_ADDR),
               (struct hvm_modlist_entry *)(mem + PVH_MODLIST_ADDR),
               (struct hvm_memmap_table_entry *)(mem + PVH_MEMMAP_ADDR), &a);
@@ -79,6 +82,7 @@ static void test_pvh_start_info(void **state)
     assert_string_equal(bi.cmdline, "--nopci /exitcode 3");
     assert_int_equal(bi.initrd_addr, 0x8000000);
     assert_int_equal(bi.initrd_size, 4096);
+    assert_int_equal(bi.rsdp, 0xe0000);
     check_memory_map(256ull << 20);
 }
 

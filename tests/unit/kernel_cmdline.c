@@ -88,6 +88,18 @@ static void test_program_arguments_are_verbatim(void **state)
     assert_string_equal(cl.argv[4], "two words");
 }
 
+static void test_monitor_appended_tokens_after_program(void **state)
+{
+    parse("/hello a virtio_mmio.device=4K@0xd0000000:5 b root=/dev/vda rw");
+    assert_int_equal(cl.argc, 3);
+    assert_string_equal(cl.argv[1], "a");
+    assert_string_equal(cl.argv[2], "b");
+    assert_string_equal(cmdline_param(&cl, "virtio_mmio.device"), "4K@0xd0000000:5");
+    assert_string_equal(cmdline_param(&cl, "root"), "/dev/vda");
+    parse("/prog rw");
+    assert_int_equal(cl.argc, 2); /* "rw" is an argument unless it follows root= */
+}
+
 static void test_double_dash_and_init(void **state)
 {
     parse("--verbose -- prog arg");
@@ -146,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_program_arguments_are_verbatim),
         cmocka_unit_test(test_appended_virtio_mmio_devices_are_parameters),
         cmocka_unit_test(test_kernel_test_and_its_arguments),
+        cmocka_unit_test(test_monitor_appended_tokens_after_program),
         cmocka_unit_test(test_double_dash_and_init),
         cmocka_unit_test(test_unknown_and_bad_values_reported),
         cmocka_unit_test(test_env_and_empty),

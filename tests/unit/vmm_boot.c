@@ -164,7 +164,7 @@ static void test_zeropage(void **state)
 {
     struct boot_params *bp = malloc(sizeof(*bp));
     memset(bp, 0x5a, sizeof(*bp));
-    zeropage_build(bp, &(struct zeropage_args){ 8 * GIB, 42, 0x7f00000, 0x12345 });
+    zeropage_build(bp, &(struct zeropage_args){ 8 * GIB, 42, 0x7f00000, 0x12345, 0xe0000 });
     const uint8_t *raw = (const uint8_t *)bp;
     uint16_t u16;
     uint32_t u32;
@@ -212,7 +212,7 @@ static void test_mptable(void **state)
         assert_int_equal(mpc->spec, 4);
         assert_memory_equal(mpc->oem, "FC", 2);
         assert_int_equal(mpc->lapic, 0xfee00000);
-        assert_int_equal(mpc->oemcount, n + 1 + 1 + 16 + 2);
+        assert_int_equal(mpc->oemcount, n + 1 + 1 + 24 + 2);
         assert_int_equal(16 + mpc->length, size);
 
         const struct mpc_cpu *cpu = (const void *)(mpc + 1);
@@ -229,18 +229,18 @@ static void test_mptable(void **state)
         assert_int_equal(io->apicid, n + 1);
         assert_int_equal(io->apicaddr, 0xfec00000);
         const struct mpc_intsrc *src = (const void *)(io + 1);
-        for (unsigned irq = 0; irq < 16; irq++) {
+        for (unsigned irq = 0; irq < 24; irq++) {
             assert_int_equal(src[irq].type, MP_INTSRC);
             assert_int_equal(src[irq].srcbusirq, irq);
             assert_int_equal(src[irq].dstapic, n + 1);
             assert_int_equal(src[irq].dstirq, irq);
         }
-        assert_int_equal(src[16].type, MP_LINTSRC);
-        assert_int_equal(src[16].irqtype, MP_EXTINT);
-        assert_int_equal(src[16].dstirq, 0);
-        assert_int_equal(src[17].irqtype, MP_NMI);
-        assert_int_equal(src[17].dstapic, 0xff);
-        assert_int_equal(src[17].dstirq, 1);
+        assert_int_equal(src[24].type, MP_LINTSRC);
+        assert_int_equal(src[24].irqtype, MP_EXTINT);
+        assert_int_equal(src[24].dstirq, 0);
+        assert_int_equal(src[25].irqtype, MP_NMI);
+        assert_int_equal(src[25].dstapic, 0xff);
+        assert_int_equal(src[25].dstirq, 1);
     }
     assert_true(mptable_size(32) <= MPTABLE_MAX);
     assert_int_equal(mptable_build(buf, 100, 1), -ENOSPC);
@@ -374,7 +374,7 @@ static void test_pvh(void **state)
     struct hvm_start_info si;
     struct hvm_modlist_entry mod;
     struct hvm_memmap_table_entry map[PVH_MEMMAP_MAX];
-    unsigned n = pvh_build(&si, &mod, map, &(struct pvh_args){ 8 * GIB, 0xcf000000, 4096 });
+    unsigned n = pvh_build(&si, &mod, map, &(struct pvh_args){ 8 * GIB, 0xcf000000, 4096, 0xe0000 });
     assert_int_equal(n, 4);
     assert_int_equal(si.magic, 0x336ec578);
     assert_int_equal(si.version, 1);
@@ -388,7 +388,7 @@ static void test_pvh(void **state)
     assert_int_equal(map[1].type, E820_RESERVED);
     assert_int_equal(map[3].addr, 0x100000000ull);
 
-    pvh_build(&si, &mod, map, &(struct pvh_args){ 128 * MIB, 0, 0 });
+    pvh_build(&si, &mod, map, &(struct pvh_args){ 128 * MIB, 0, 0, 0 });
     assert_int_equal(si.nr_modules, 0);
     assert_int_equal(si.modlist_paddr, 0);
     assert_int_equal(si.memmap_entries, 3);
@@ -458,7 +458,29 @@ static void test_boot_image(void **state)
     memcpy(&code, m.host + 0x508, 8);
     assert_int_equal(code, 0x00af9b000000ffffull);
     assert_int_equal(m.host[HIMEM_START], 0xcc);
+    /* ACPI (the default): RSDP at 0xe0000, named by the zero page; the AP wake-up tables */
+    assert_int_equal(bp->acpi_rsdp_addr, 0xe0000);
+    assert_memory_equal(m.host + 0xe0000, "RSD PTR ", 8);
+    assert_memory_equal(m.host + 0xe0400, "APIC", 4);
+    assert_memory_equal(m.host + 0xe1000, "DSDT", 4);
+    memcpy(&pml4, m.host + 0xa0000, 8);
+    assert_int_equal(pml4, 0xa1003);
+    memcpy(&code, m.host + 0xa3008, 8);
+    assert_int_equal(code, 0x00af9b000000ffffull);
     free(m.host);
+
+    /* --no-acpi: none of it, and the MP table still there */
+    c.no_acpi = true;
+    assert_int_equal(boot_prepare(&p, &c, err, sizeof(err)), 0);
+    m.host = calloc(1, 4 * MIB);
+    assert_int_equal(boot_load(&p, &m, err, sizeof(err)), 0);
+    bp = (const void *)(m.host + 0x7000);
+    assert_int_equal(bp->acpi_rsdp_addr, 0);
+    for (size_t i = 0xa0000; i < HIMEM_START; i++)
+        assert_int_equal(m.host[i], 0);
+    assert_memory_equal(m.host + 0x9fc00, "_MP_", 4);
+    free(m.host);
+    c.no_acpi = false;
 
     /* PVH: start_info instead of the zero page, entry from the note */
     c.boot = BOOT_PVH;
@@ -469,6 +491,9 @@ static void test_boot_image(void **state)
     const struct hvm_start_info *si = (const void *)(m.host + 0x6000);
     assert_int_equal(si->magic, HVM_START_MAGIC);
     assert_int_equal(si->nr_modules, 1);
+    assert_int_equal(si->rsdp_paddr, 0xe0000);
+    memcpy(&code, m.host + 0xa3008, 8);         /* the AP GDT is 64-bit under PVH too */
+    assert_int_equal(code, 0x00af9b000000ffffull);
     const struct hvm_memmap_table_entry *map = (const void *)(m.host + 0x7000);
     assert_int_equal(map[2].addr, HIMEM_START);
     free(m.host);

@@ -167,8 +167,8 @@ static void test_validate(void **state)
     char json[1024];
 
     config_init(&c);
-    expect_invalid(&c, "no kernel: give --kernel FILE or a config file with "
-                       "boot-source.kernel_image_path");
+    expect_invalid(&c, "no kernel: give --kernel FILE, a config file with "
+                       "boot-source.kernel_image_path, or PUT /boot-source");
     config_set_str(&c.kernel_path, "/nonexistent/vmlinux");
     expect_invalid(&c, "kernel /nonexistent/vmlinux: No such file or directory");
     config_set_str(&c.kernel_path, "/tmp");
@@ -225,6 +225,32 @@ static void test_validate(void **state)
     config_set_str(&c.cmdline, line);
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     free(line);
+    config_free(&c);
+}
+
+static int run_flags(struct vm_config *c, enum flags_action *a, int argc, ...);
+
+/* Firecracker's entropy device: present when the section is there (or with --rng). */
+static void test_entropy(void **state)
+{
+    struct vm_config c;
+    enum flags_action a;
+    assert_int_equal(parse(&c, "{\"boot-source\": {\"kernel_image_path\": \"k\"}}"), 0);
+    assert_false(c.rng);
+    config_free(&c);
+    assert_int_equal(parse(&c, "{\"entropy\": {}}"), 0);
+    assert_true(c.rng);
+    config_free(&c);
+    assert_int_equal(parse(&c, "{\"entropy\": {\"rate_limiter\": {\"bandwidth\": "
+                               "{\"size\": 1000, \"refill_time\": 100}}}}"), 0);
+    assert_true(c.rng);
+    config_free(&c);
+    expect_json_error("{\"entropy\": 3}", "entropy: must be an object");
+    expect_json_error("{\"entropy\": {\"rate\": 1}}", "entropy.rate: unknown field");
+    expect_json_error("{\"entropy\": {\"rate_limiter\": 1}}",
+                      "entropy.rate_limiter: must be an object");
+    assert_int_equal(run_flags(&c, &a, 3, "--kernel=k", "--rng"), 0);
+    assert_true(c.rng);
     config_free(&c);
 }
 
@@ -287,6 +313,13 @@ static void test_short_form(void **state)
     assert_int_equal(c.vcpus, 1);
     assert_int_equal(c.mem_mib, 128);
     assert_int_equal(c.boot, BOOT_LINUX64);
+    assert_false(c.no_acpi);            /* ACPI tables by default, as Firecracker */
+    config_free(&c);
+
+    assert_int_equal(run_flags(&c, &a, 3, "--kernel=k", "--no-acpi"), 0);
+    assert_true(c.no_acpi);
+    config_free(&c);
+    assert_int_equal(run_flags(&c, &a, 3, "--kernel=k", "--no-acpi=1"), -EINVAL);
     config_free(&c);
 }
 
@@ -397,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_bad_drives_and_nets),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_mac),
+        cmocka_unit_test(test_entropy),
         cmocka_unit_test(test_short_form),
         cmocka_unit_test(test_firecracker_flags),
         cmocka_unit_test(test_config_file_then_flags),

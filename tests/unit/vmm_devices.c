@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,6 +22,7 @@
 #include "vmm/devices/devices.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/serial.h"
+#include "vmm/devices/virtio_mmio.h"
 #include "vmm/log.h"
 
 /* What the devices did to the machine. */
@@ -231,6 +233,29 @@ static void test_i8042(void **state)
     assert_int_equal(seen.status, 0);
 }
 
+/* SendCtrlAltDel: Ctrl, Alt, Del presses in scan code set 2, one byte per read, IRQ 1 pulsed
+ * for each, and the bytes come after a pending command response. */
+static void test_i8042_ctrl_alt_del(void **state)
+{
+    static const uint8_t keys[] = { 0x14, 0x11, 0xe0, 0x71 };
+    struct i8042 k;
+    i8042_init(&k, &env);
+    const unsigned data = 0, cmd = 4;
+    assert_int_equal(i8042_ctrl_alt_del(&k), 0);
+    assert_int_equal(seen.last_irq, I8042_KBD_IRQ);
+    assert_false(seen.level);                               /* pulsed: up, then down */
+    for (size_t i = 0; i < sizeof(keys); i++) {
+        assert_int_equal(rd(&i8042_ops, &k, cmd) & I8042_STATUS_OBF, I8042_STATUS_OBF);
+        assert_int_equal(rd(&i8042_ops, &k, data), keys[i]);
+    }
+    assert_int_equal(seen.irq_changes, 2 * 4);
+    assert_int_equal(rd(&i8042_ops, &k, cmd) & I8042_STATUS_OBF, 0);
+    /* A guest that never reads: the queue fills, the call fails, nothing is lost silently. */
+    for (int i = 0; i < I8042_KBD_BUF / 4; i++)
+        i8042_ctrl_alt_del(&k);
+    assert_int_equal(i8042_ctrl_alt_del(&k), -ENOSPC);
+}
+
 static void test_debug_exit(void **state)
 {
     void *d = debug_exit_create(&env);
@@ -309,11 +334,16 @@ static void test_device_table(void **state)
     struct bus b;
     const char *failed = "x";
     memset(&b, 0, sizeof(b));
-    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ false }, &failed), 0);
+    struct devices_options none = { .boot_timer_mmio = false }, timer = { .boot_timer_mmio = true };
+    struct devices_options acpi = { .acpi = true };
+    assert_int_equal(devices_attach(&b, &env, &none, &failed), 0);
     assert_null(failed);
     assert_int_equal(b.n, 4);
     memset(&b, 0, sizeof(b));
-    assert_int_equal(devices_attach(&b, &env, &(struct devices_options){ true }, &failed), 0);
+    assert_int_equal(devices_attach(&b, &env, &acpi, &failed), 0);
+    assert_int_equal(b.n, 6);           /* + ACPI sleep register, MP wakeup mailbox */
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &timer, &failed), 0);
     assert_int_equal(b.n, 5);
 
     /* the MMIO boot timer answers at the first MMIO slot */
@@ -326,6 +356,183 @@ static void test_device_table(void **state)
     assert_int_equal(seen.status, 3);
 }
 
+/* ---- virtio-mmio slots, the command-line announcement, attach ---- */
+
+static struct drive_config test_drives[20];
+
+static struct devices_options virtio_opts(unsigned ndrives, bool rng, bool timer)
+{
+    static char *ids[20];
+    for (unsigned i = 0; i < 20; i++) {
+        if (!ids[i]) {
+            ids[i] = malloc(8);
+            snprintf(ids[i], 8, "d%u", i);
+        }
+        test_drives[i] = (struct drive_config){ .id = ids[i], .path = "/dev/null" };
+    }
+    return (struct devices_options){ .boot_timer_mmio = timer, .drives = test_drives,
+                                     .ndrives = ndrives, .rng = rng, .virtio_inline = true };
+}
+
+static void test_virtio_slots(void **state)
+{
+    struct virtio_slot s[VIRTIO_SLOTS_MAX];
+    struct devices_options o = virtio_opts(3, true, false);
+    test_drives[2].root = true;
+
+    assert_int_equal(devices_virtio_slots(&o, s), 4);
+    assert_string_equal(s[0].name, "virtio-blk");
+    assert_int_equal(s[0].base, 0xd0000000);
+    assert_int_equal(s[0].irq, 5);
+    assert_int_equal(s[2].index, 2);
+    assert_string_equal(s[3].name, "virtio-rng");
+    assert_int_equal(s[3].base, 0xd0003000);
+    assert_int_equal(s[3].irq, 8);
+    /* the root drive goes first (/dev/vda), the others keep their order */
+    assert_string_equal(devices_drive(&o, 0)->id, "d2");
+    assert_string_equal(devices_drive(&o, 1)->id, "d0");
+    assert_string_equal(devices_drive(&o, 2)->id, "d1");
+
+    /* the boot timer takes the first slot, not an IRQ */
+    o.boot_timer_mmio = true;
+    assert_int_equal(devices_virtio_slots(&o, s), 4);
+    assert_int_equal(s[0].base, 0xd0001000);
+    assert_int_equal(s[0].irq, 5);
+
+    /* IRQs 5..23: 19 devices at most */
+    o = virtio_opts(19, false, false);
+    assert_int_equal(devices_virtio_slots(&o, s), 19);
+    assert_int_equal(s[18].irq, 23);
+    o.rng = true;
+    assert_int_equal(devices_virtio_slots(&o, s), -ENOSPC);
+}
+
+static void test_virtio_cmdline(void **state)
+{
+    char line[CMDLINE_MAX];
+    struct devices_options o = virtio_opts(2, true, true);
+
+    int n = devices_cmdline(&o, "console=ttyS0", line, sizeof(line));
+    assert_int_equal(n, (int)strlen(line));
+    assert_string_equal(line, "console=ttyS0 virtio_mmio.device=4K@0xd0001000:5 "
+                              "virtio_mmio.device=4K@0xd0002000:6 "
+                              "virtio_mmio.device=4K@0xd0003000:7");
+    test_drives[1].root = true;
+    test_drives[1].read_only = true;
+    o.rng = false;
+    o.boot_timer_mmio = false;
+    devices_cmdline(&o, "", line, sizeof(line));
+    assert_string_equal(line, "root=/dev/vda ro virtio_mmio.device=4K@0xd0000000:5 "
+                              "virtio_mmio.device=4K@0xd0001000:6");
+    test_drives[1].read_only = false;
+    test_drives[1].partuuid = "0eaa91a0-01";
+    devices_cmdline(&o, "x", line, sizeof(line));
+    assert_string_equal(line, "x root=PARTUUID=0eaa91a0-01 rw virtio_mmio.device=4K@0xd0000000:5 "
+                              "virtio_mmio.device=4K@0xd0001000:6");
+    /* no devices: the command line as it was */
+    o = virtio_opts(0, false, false);
+    assert_int_equal(devices_cmdline(&o, "abc", line, sizeof(line)), 3);
+
+    /* 2047 characters at most: an exact fit, then one byte too many */
+    o = virtio_opts(1, false, false);
+    const char *dev = " virtio_mmio.device=4K@0xd0000000:5";
+    char base[CMDLINE_MAX];
+    size_t room = CMDLINE_MAX - 1 - strlen(dev);
+    memset(base, 'a', room);
+    base[room] = '\0';
+    assert_int_equal(devices_cmdline(&o, base, line, sizeof(line)), CMDLINE_MAX - 1);
+    base[room] = 'a';
+    base[room + 1] = '\0';
+    assert_int_equal(devices_cmdline(&o, base, line, sizeof(line)), -E2BIG);
+}
+
+static void test_virtio_attach(void **state)
+{
+    char img[] = "/tmp/vmm_devices_imgXXXXXX";
+    int fd = mkstemp(img);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 8192), 0);
+    close(fd);
+    struct guest_mem mem = { calloc(1, 1 << 20), 1 << 20 };
+    env.mem = &mem;
+
+    struct bus b;
+    const char *failed = "x";
+    struct devices_options o = virtio_opts(1, true, true);
+    test_drives[0].path = img;
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &o, &failed), 0);
+    assert_null(failed);
+    assert_int_equal(b.n, 7);
+    uint32_t v;
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_MAGIC_VALUE, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_MMIO_MAGIC);
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_DEVICE_ID, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_ID_BLOCK);
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_CONFIG, (uint8_t *)&v, 4);
+    assert_int_equal(v, 16); /* 8 KiB */
+    bus_read(&b, BUS_MMIO, 0xd0002000 + VIRTIO_MMIO_DEVICE_ID, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_ID_RNG);
+    bus_read(&b, BUS_MMIO, 0xd0003000, (uint8_t *)&v, 4);
+    assert_int_equal(atomic_load(&b.unknown_reads[BUS_MMIO]), 1);
+
+    /* a drive that cannot be opened names the device */
+    test_drives[0].path = "/nonexistent/disk.img";
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &o, &failed), -ENOENT);
+    assert_string_equal(failed, "virtio-blk");
+    unlink(img);
+    free(mem.host);
+}
+
+/* Network interfaces: after the drives and before the entropy device (Firecracker's order);
+ * each takes its tap fd from the options (a socket here) and fails without one. */
+static void test_virtio_net_attach(void **state)
+{
+    struct net_config nets[2] = { { .id = "eth0", .host_dev = "tap0", .has_mac = true,
+                                    .mac = { 6, 0, 0xac, 0x10, 0, 2 } },
+                                  { .id = "eth1", .host_dev = "tap1" } };
+    int sv[2][2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv[i]), 0);
+    int fds[2] = { sv[0][0], sv[1][0] };
+    struct guest_mem mem = { calloc(1, 1 << 20), 1 << 20 };
+    env.mem = &mem;
+    struct devices_options o = virtio_opts(1, true, false);
+    test_drives[0].path = "/dev/null";
+    o.nets = nets;
+    o.nnets = 2;
+
+    struct virtio_slot s[VIRTIO_SLOTS_MAX];
+    assert_int_equal(devices_virtio_slots(&o, s), 4);
+    assert_string_equal(s[0].name, "virtio-blk");
+    assert_string_equal(s[1].name, "virtio-net");
+    assert_string_equal(s[2].name, "virtio-net");
+    assert_int_equal(s[2].index, 1);
+    assert_string_equal(s[3].name, "virtio-rng");
+
+    struct bus b;
+    const char *failed = "x";
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &o, &failed), -EBADF); /* no taps yet */
+    assert_string_equal(failed, "virtio-net");
+    o.tap_fds = fds;
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(devices_attach(&b, &env, &o, &failed), 0);
+    uint32_t v;
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_DEVICE_ID, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_ID_NET);
+    bus_read(&b, BUS_MMIO, 0xd0001000 + VIRTIO_MMIO_CONFIG, (uint8_t *)&v, 4);
+    assert_int_equal(v, 0x10ac0006);
+    bus_read(&b, BUS_MMIO, 0xd0003000 + VIRTIO_MMIO_DEVICE_ID, (uint8_t *)&v, 4);
+    assert_int_equal(v, VIRTIO_ID_RNG);
+    for (int i = 0; i < 2; i++) {
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+    free(mem.host);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,10 +543,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serial_rx_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_thr_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_i8042, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_i8042_ctrl_alt_del, setup, teardown),
         cmocka_unit_test_setup_teardown(test_debug_exit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boot_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_cmdline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_attach, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_virtio_net_attach, setup, teardown),
     };
     return cmocka_run_group_tests_name("vmm_devices", tests, NULL, NULL);
 }

@@ -37,6 +37,7 @@ int boot_prepare(struct boot_plan *p, const struct vm_config *c, char *err, size
     p->kernel_path = c->kernel_path;
     p->cmdline = c->cmdline;
     p->initrd_path = c->initrd_path;
+    p->acpi = !c->no_acpi;
 
     if ((rc = kernel_open(&p->kernel, c->kernel_path, why, sizeof(why))) ||
         (rc = kernel_check(&p->kernel, p->kernel.map, p->kernel.map_size, p->ram_size, why,
@@ -107,14 +108,35 @@ static int load_initrd(const struct boot_plan *p, const struct guest_mem *m, cha
 static void load_cpu_tables(const struct boot_plan *p, const struct guest_mem *m)
 {
     uint64_t gdt[BOOT_GDT_ENTRIES];
+    size_t t = PT_ENTRIES * sizeof(uint64_t);
+
     boot_gdt(gdt, p->proto);
     memcpy(guest_ptr(m, GDT_ADDR, sizeof(gdt)), gdt, sizeof(gdt));
     memset(guest_ptr(m, IDT_ADDR, sizeof(uint64_t)), 0, sizeof(uint64_t));
-    if (p->proto == BOOT_LINUX64) {
-        size_t t = PT_ENTRIES * sizeof(uint64_t);
+    if (p->proto == BOOT_LINUX64)
         boot_page_tables(guest_ptr(m, PML4_ADDR, t), guest_ptr(m, PDPT_ADDR, t),
                          guest_ptr(m, PD_ADDR, t));
-    }
+    if (!p->acpi)
+        return;
+    /* The 64-bit GDT and identity map an AP woken through the mailbox starts with, for
+     * both entries, in reserved memory. */
+    boot_gdt(gdt, BOOT_LINUX64);
+    memcpy(guest_ptr(m, AP_GDT_ADDR, sizeof(gdt)), gdt, sizeof(gdt));
+    memset(guest_ptr(m, AP_IDT_ADDR, sizeof(uint64_t)), 0, sizeof(uint64_t));
+    boot_page_tables_at(guest_ptr(m, AP_PML4_ADDR, t), guest_ptr(m, AP_PDPT_ADDR, t),
+                        guest_ptr(m, AP_PD_ADDR, t), AP_PDPT_ADDR, AP_PD_ADDR);
+}
+
+static int load_acpi(const struct boot_plan *p, const struct guest_mem *m, char *err,
+                     size_t errlen)
+{
+    struct acpi_config c = { p->vcpus, p->mmio_devs, p->n_mmio_devs };
+    uint64_t len = ACPI_AREA_END - ACPI_RSDP_ADDR;
+    int rc = acpi_build(guest_ptr(m, ACPI_RSDP_ADDR, len), len, &c);
+    if (rc)
+        snprintf(err, errlen, "ACPI tables: %s (%u vCPUs, %u virtio-mmio devices)",
+                 strerror(-rc), p->vcpus, p->n_mmio_devs);
+    return rc;
 }
 
 int boot_load(const struct boot_plan *p, const struct guest_mem *m, char *err, size_t errlen)
@@ -139,16 +161,19 @@ int boot_load(const struct boot_plan *p, const struct guest_mem *m, char *err, s
         snprintf(err, errlen, "MP table: too many vCPUs (%u)", p->vcpus);
         return -ENOSPC;
     }
+    if (p->acpi && (rc = load_acpi(p, m, err, errlen)))
+        return rc;
+    gpa_t rsdp = p->acpi ? ACPI_RSDP_ADDR : 0;
     if (p->proto == BOOT_PVH) {
         pvh_build(guest_ptr(m, PVH_INFO_ADDR, sizeof(struct hvm_start_info)),
                   guest_ptr(m, PVH_MODLIST_ADDR, sizeof(struct hvm_modlist_entry)),
                   guest_ptr(m, PVH_MEMMAP_ADDR,
                             PVH_MEMMAP_MAX * sizeof(struct hvm_memmap_table_entry)),
-                  &(struct pvh_args){ p->ram_size, p->initrd_addr, p->initrd_size });
+                  &(struct pvh_args){ p->ram_size, p->initrd_addr, p->initrd_size, rsdp });
     } else {
         zeropage_build(guest_ptr(m, ZERO_PAGE_ADDR, sizeof(struct boot_params)),
                        &(struct zeropage_args){ p->ram_size, (uint32_t)cmdlen, p->initrd_addr,
-                                                p->initrd_size });
+                                                p->initrd_size, rsdp });
     }
     return 0;
 }

@@ -1,12 +1,15 @@
 /* Putting a kernel into the guest: boot_prepare checks everything it can without KVM (kernel
  * ELF, segments, PVH note, initrd placement); boot_load then writes the kernel, initrd, command
- * line, page tables, GDT/IDT, MP table and zero page (or PVH start_info) into fresh RAM. */
+ * line, page tables, GDT/IDT, MP table, ACPI tables (unless --no-acpi) and zero page (or PVH
+ * start_info) into fresh RAM. */
 #ifndef VMM_BOOT_BOOT_H
 #define VMM_BOOT_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/acpi/acpi.h"
 #include "vmm/boot/kernel.h"
 #include "vmm/config.h"
 #include "vmm/mem.h"
@@ -22,6 +25,10 @@ struct boot_plan {
     const char *initrd_path;    /* NULL: none */
     gpa_t initrd_addr;
     uint64_t initrd_size;
+    bool acpi;                  /* write the ACPI tables (not --no-acpi) */
+    /* The virtio-mmio devices the DSDT lists; the device layer fills this before boot_load. */
+    struct acpi_mmio_dev mmio_devs[ACPI_MMIO_DEVS_MAX];
+    unsigned n_mmio_devs;
 };
 
 /* Page-aligned address for an initrd of size bytes at the top of the RAM below the MMIO gap,

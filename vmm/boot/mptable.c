@@ -15,7 +15,7 @@ size_t mptable_size(unsigned ncpus)
 {
     return sizeof(struct mpf_intel) + sizeof(struct mpc_table) +
            ncpus * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
-           (MP_ISA_IRQS + 2) * sizeof(struct mpc_intsrc);
+           (MP_IRQS + 2) * sizeof(struct mpc_intsrc);
 }
 
 int mptable_build(void *buf, size_t len, unsigned ncpus)
@@ -53,7 +53,7 @@ int mptable_build(void *buf, size_t len, unsigned ncpus)
     p += sizeof(ioapic);
     entries++;
 
-    for (unsigned irq = 0; irq < MP_ISA_IRQS; irq++, entries++) {
+    for (unsigned irq = 0; irq < MP_IRQS; irq++, entries++) {
         struct mpc_intsrc src = { .type = MP_INTSRC, .irqtype = MP_INT, .irqflag = 0,
                                   .srcbus = 0, .srcbusirq = (uint8_t)irq, .dstapic = ioapic_id,
                                   .dstirq = (uint8_t)irq };

@@ -22,6 +22,7 @@ unsigned pvh_build(struct hvm_start_info *si, struct hvm_modlist_entry *mod,
     si->cmdline_paddr = CMDLINE_ADDR;
     si->memmap_paddr = PVH_MEMMAP_ADDR;
     si->memmap_entries = n;
+    si->rsdp_paddr = a->rsdp;
     if (a->initrd_size) {
         mod->paddr = a->initrd_addr;
         mod->size = a->initrd_size;

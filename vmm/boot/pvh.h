@@ -15,6 +15,7 @@ struct pvh_args {
     uint64_t ram_size;
     gpa_t initrd_addr;
     uint64_t initrd_size;       /* 0: no module */
+    gpa_t rsdp;                 /* rsdp_paddr; 0 without ACPI */
 };
 
 /* Fills the three structures (zeroed first). Returns the number of memory map entries. */

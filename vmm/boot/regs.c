@@ -49,6 +49,22 @@ void boot_sregs(struct kvm_sregs *s, enum boot_protocol proto)
     s->efer = EFER_LME | EFER_LMA;
 }
 
+void boot_ap_regs(struct kvm_regs *r, uint32_t apic_id, uint64_t entry)
+{
+    memset(r, 0, sizeof(*r));
+    r->rflags = 0x2;
+    r->rip = entry;
+    r->rdi = apic_id;
+}
+
+void boot_ap_sregs(struct kvm_sregs *s)
+{
+    boot_sregs(s, BOOT_LINUX64);
+    s->gdt.base = AP_GDT_ADDR;
+    s->idt.base = AP_IDT_ADDR;
+    s->cr3 = AP_PML4_ADDR;
+}
+
 void boot_fpu(struct kvm_fpu *f)
 {
     memset(f, 0, sizeof(*f));

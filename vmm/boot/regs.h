@@ -34,6 +34,16 @@ void boot_regs(struct kvm_regs *r, enum boot_protocol proto, uint64_t entry);
  * interrupt bitmap are kept): GDT/IDT, CS/DS/ES/FS/GS/SS/TR from the GDT, CR0/CR3/CR4/EFER. */
 void boot_sregs(struct kvm_sregs *s, enum boot_protocol proto);
 
+/* An AP woken through the ACPI Multiprocessor Wakeup mailbox: RIP = entry (the mailbox's
+ * WakeupVector), RDI = its APIC id, RSP = 0 (the guest brings its own stack), RFLAGS = 2,
+ * every other general register 0. */
+void boot_ap_regs(struct kvm_regs *r, uint32_t apic_id, uint64_t entry);
+
+/* Its segment and control registers: the Linux 64-bit entry's (CS 0x08, data 0x10, TR 0x18,
+ * CR0/CR4/EFER) with the GDT, IDT and identity page tables of the reserved AP copy
+ * (AP_GDT_ADDR, AP_IDT_ADDR, CR3 = AP_PML4_ADDR). APIC base and interrupt bitmap are kept. */
+void boot_ap_sregs(struct kvm_sregs *s);
+
 /* x87 control word 0x37f, MXCSR 0x1f80 (their reset values). */
 void boot_fpu(struct kvm_fpu *f);
 

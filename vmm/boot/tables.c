@@ -9,14 +9,20 @@
 #define PTE_WRITE 0x2ull
 #define PTE_HUGE 0x80ull
 
-void boot_page_tables(uint64_t *pml4, uint64_t *pdpt, uint64_t *pd)
+void boot_page_tables_at(uint64_t *pml4, uint64_t *pdpt, uint64_t *pd, gpa_t pdpt_addr,
+                         gpa_t pd_addr)
 {
     memset(pml4, 0, PT_ENTRIES * sizeof(uint64_t));
     memset(pdpt, 0, PT_ENTRIES * sizeof(uint64_t));
-    pml4[0] = PDPT_ADDR | PTE_PRESENT | PTE_WRITE;
-    pdpt[0] = PD_ADDR | PTE_PRESENT | PTE_WRITE;
+    pml4[0] = pdpt_addr | PTE_PRESENT | PTE_WRITE;
+    pdpt[0] = pd_addr | PTE_PRESENT | PTE_WRITE;
     for (uint64_t i = 0; i < PT_ENTRIES; i++)
         pd[i] = (i << 21) | PTE_HUGE | PTE_WRITE | PTE_PRESENT;
+}
+
+void boot_page_tables(uint64_t *pml4, uint64_t *pdpt, uint64_t *pd)
+{
+    boot_page_tables_at(pml4, pdpt, pd, PDPT_ADDR, PD_ADDR);
 }
 
 void boot_gdt(uint64_t gdt[BOOT_GDT_ENTRIES], enum boot_protocol proto)

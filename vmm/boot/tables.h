@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "vmm/boot/layout.h"
 #include "vmm/config.h"
 
 #define BOOT_GDT_ENTRIES 4
@@ -22,6 +23,10 @@
 /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] = (i << 21) | present | writable | 2 MiB page:
  * the first 1 GiB identity-mapped. Each table is PT_ENTRIES entries. */
 void boot_page_tables(uint64_t *pml4, uint64_t *pdpt, uint64_t *pd);
+
+/* The same map with the PDPT and PD at other guest-physical addresses (the AP wake-up copy). */
+void boot_page_tables_at(uint64_t *pml4, uint64_t *pdpt, uint64_t *pd, gpa_t pdpt_addr,
+                         gpa_t pd_addr);
 
 /* The four descriptors for the chosen entry. */
 void boot_gdt(uint64_t gdt[BOOT_GDT_ENTRIES], enum boot_protocol proto);

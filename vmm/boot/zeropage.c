@@ -43,5 +43,6 @@ void zeropage_build(struct boot_params *bp, const struct zeropage_args *a)
         bp->ext_ramdisk_image = (uint32_t)(a->initrd_addr >> 32);
         bp->ext_ramdisk_size = (uint32_t)(a->initrd_size >> 32);
     }
+    bp->acpi_rsdp_addr = a->rsdp;
     bp->e820_entries = e820_build(bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE, a->ram_size);
 }

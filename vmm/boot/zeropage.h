@@ -21,6 +21,7 @@ struct zeropage_args {
     uint32_t cmdline_size;      /* strlen + 1 */
     gpa_t initrd_addr;          /* 0 when there is none */
     uint64_t initrd_size;
+    gpa_t rsdp;                 /* acpi_rsdp_addr; 0 without ACPI */
 };
 
 /* Fills bp (zeroed first) as Firecracker does: boot_flag, "HdrS", loader 0xff, command line

@@ -8,6 +8,7 @@
 
 #include "abi/ports.h"
 #include "vmm/log.h"
+#include "vmm/metrics.h"
 
 void boot_timer_init(struct boot_timer *t, const struct dev_env *env)
 {
@@ -41,6 +42,8 @@ static void boot_timer_write(void *dev, uint64_t off, const uint8_t *data, unsig
     t->wall_us = us_since(CLOCK_MONOTONIC, &t->env->start_wall);
     t->cpu_us = us_since(CLOCK_PROCESS_CPUTIME_ID, &t->env->start_cpu);
     t->fired++;
+    metric_set(M_boot__guest_boot_time_us, t->wall_us);
+    metric_set(M_boot__guest_boot_time_cpu_us, t->cpu_us);
     boot_timer_format(line, sizeof(line), t->wall_us, t->cpu_us);
     log_msg(LOG_INFO, "%s", line);
 }

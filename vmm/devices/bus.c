@@ -55,3 +55,11 @@ void bus_write(struct bus *b, enum bus_space space, uint64_t addr, const uint8_t
     for (unsigned i = 0; i < count; i++)
         r->ops->write(r->dev, addr - r->base, data + (size_t)i * size, size);
 }
+
+void *bus_device(const struct bus *b, const char *name)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (!strcmp(b->regions[i].name, name))
+            return b->regions[i].dev;
+    return NULL;
+}

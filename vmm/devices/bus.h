@@ -33,6 +33,9 @@ int bus_add(struct bus *b, enum bus_space space, uint64_t base, uint64_t len, co
 
 void bus_read(struct bus *b, enum bus_space space, uint64_t addr, uint8_t *data, unsigned size);
 
+/* The state of the device named name (as in the device table), or NULL. */
+void *bus_device(const struct bus *b, const char *name);
+
 /* count > 1: string I/O, data holds count items of size bytes. */
 void bus_write(struct bus *b, enum bus_space space, uint64_t addr, const uint8_t *data,
                unsigned size, unsigned count);

@@ -5,8 +5,11 @@
 #define VMM_DEVICES_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "vmm/mem.h"
 
 /* Exit statuses a device may ask for (docs/motevm.md, "Exit statuses"). */
 #define EXIT_GUEST_PANIC 122
@@ -17,10 +20,22 @@ struct dev_env {
     void (*set_irq)(void *ctx, unsigned irq, bool level);
     /* Stop the VM; motevm exits with status. The first request wins. */
     void (*stop)(void *ctx, int status);
+    /* Start the vCPU with this APIC id in 64-bit mode at entry (ACPI MP wakeup; the register
+     * state is boot_ap_regs/boot_ap_sregs). Returns once it is set up: 0, -ENOENT (no such
+     * vCPU), -EBUSY (the BSP, or already started), or another -errno. */
+    int (*wake_cpu)(void *ctx, uint32_t apic_id, uint64_t entry);
     int in_fd;                  /* serial console input (-1: none) */
     int out_fd;                 /* serial console output */
     struct timespec start_wall; /* CLOCK_MONOTONIC at process start (boot timer) */
     struct timespec start_cpu;  /* CLOCK_PROCESS_CPUTIME_ID at process start */
+    const struct guest_mem *mem;/* guest RAM, for devices that do DMA (virtio) */
+    /* Optional, NULL when absent (unit tests): KVM's ioeventfd (a guest write of datamatch,
+     * len bytes at mmio_addr, signals fd without an exit to motevm) and irqfd (a write to fd
+     * pulses GSI irq). Return 0 or a negative errno; devices then use the bus and set_irq. */
+    int (*ioeventfd)(void *ctx, uint64_t mmio_addr, unsigned len, uint64_t datamatch, int fd);
+    int (*irqfd)(void *ctx, unsigned irq, int fd);
+    /* Optional: runs first on every device thread (motevm's seccomp filter for them). */
+    void (*thread_init)(void);
 };
 
 struct dev_ops {
@@ -30,6 +45,8 @@ struct dev_ops {
     /* Optional: count back-to-back writes of size bytes each (x86 string I/O, "rep outsb"). */
     void (*write_rep)(void *dev, uint64_t off, const uint8_t *data, unsigned size,
                       unsigned count);
+    /* Optional: its counters as one line, logged at debug level when the VM stops. */
+    void (*report)(void *dev, char *buf, size_t len);
 };
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "abi/ports.h"
 #include "vmm/log.h"
+#include "vmm/metrics.h"
 
 #define SERIAL_INPUT_STACK (64 * 1024)
 
@@ -180,6 +181,7 @@ static void write_reg(struct serial *s, unsigned reg, uint8_t v)
 static void serial_read(void *dev, uint64_t off, uint8_t *data, unsigned size)
 {
     struct serial *s = dev;
+    metric_inc(M_uart__read_count);
     pthread_mutex_lock(&s->lock);
     data[0] = read_reg(s, off & 7);
     pthread_mutex_unlock(&s->lock);
@@ -189,6 +191,7 @@ static void serial_read(void *dev, uint64_t off, uint8_t *data, unsigned size)
 static void serial_write(void *dev, uint64_t off, const uint8_t *data, unsigned size)
 {
     struct serial *s = dev;
+    metric_inc(M_uart__write_count);
     pthread_mutex_lock(&s->lock);
     write_reg(s, off & 7, data[0]);
     pthread_mutex_unlock(&s->lock);
@@ -199,6 +202,7 @@ static void serial_write_rep(void *dev, uint64_t off, const uint8_t *data, unsig
                              unsigned count)
 {
     struct serial *s = dev;
+    metric_add(M_uart__write_count, count);
     pthread_mutex_lock(&s->lock);
     if (off == UART_RBR_THR && size == 1 && !(s->lcr & UART_LCR_DLAB)) {
         transmit_locked(s, data, count);
@@ -244,6 +248,8 @@ static void *input_thread(void *arg)
     struct serial *s = arg;
     uint8_t buf[SERIAL_FIFO_SIZE];
 
+    if (s->env->thread_init)
+        s->env->thread_init();
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (s->count == SERIAL_FIFO_SIZE)

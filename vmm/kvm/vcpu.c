@@ -3,6 +3,7 @@
 #include "vmm/kvm/vcpu.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "vmm/kvm/cpuid.h"
 #include "vmm/kvm/msr.h"
 #include "vmm/kvm/stats.h"
+#include "vmm/kvm/wake.h"
 #include "vmm/log.h"
+#include "vmm/metrics.h"
 
 static int fail(char *err, size_t errlen, unsigned index, const char *step)
 {
@@ -71,6 +74,10 @@ int vcpu_create(struct machine *m, unsigned index, char *err, size_t errlen)
     v->index = index;
     v->m = m;
     v->stats_fd = -1;
+    if ((rc = vcpu_wake_init(v))) {
+        errno = -rc;
+        return fail(err, errlen, index, "wakeup lock");
+    }
     v->fd = ioctl(m->vm.vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
     if (v->fd < 0)
         return fail(err, errlen, index, "KVM_CREATE_VCPU");
@@ -151,6 +158,7 @@ static void handle_io(struct vcpu *v)
         return;
     }
     uint8_t *data = (uint8_t *)run + run->io.data_offset;
+    metric_inc(run->io.direction == KVM_EXIT_IO_OUT ? M_vcpu__exit_io_out : M_vcpu__exit_io_in);
     if (run->io.direction == KVM_EXIT_IO_OUT) {
         bus_write(&v->m->bus, BUS_PIO, run->io.port, data, run->io.size, run->io.count);
         return;
@@ -164,6 +172,7 @@ static void handle_mmio(struct vcpu *v)
 {
     struct kvm_run *run = v->run;
     unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+    metric_inc(run->mmio.is_write ? M_vcpu__exit_mmio_write : M_vcpu__exit_mmio_read);
     if (run->mmio.is_write)
         bus_write(&v->m->bus, BUS_MMIO, run->mmio.phys_addr, run->mmio.data, len, 1);
     else
@@ -221,21 +230,50 @@ static bool handle_exit(struct vcpu *v)
     }
 }
 
+/* PATCH /vm Paused: wait here until resumed or stopped. */
+static void park(struct vcpu *v)
+{
+    struct machine *m = v->m;
+    pthread_mutex_lock(&m->pause_lock);
+    m->parked++;
+    pthread_cond_broadcast(&m->pause_cond);
+    while (atomic_load(&m->pause_req) && !machine_stopping(m))
+        pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+    m->parked--;
+    pthread_mutex_unlock(&m->pause_lock);
+    v->run->immediate_exit = 0;
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
+    sigset_t kick;
 
+    sigemptyset(&kick);
+    sigaddset(&kick, SIG_VCPU_KICK);
+    pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+    if (v->m->vcpu_thread_init)
+        v->m->vcpu_thread_init();
     while (!machine_stopping(v->m)) {
+        if (atomic_load(&v->m->pause_req)) {
+            park(v);
+            continue;
+        }
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
+            if (errno == EINTR || errno == EAGAIN) {
+                vcpu_wake_take(v);  /* a kick from the MP wakeup mailbox, maybe */
                 continue;
+            }
             fprintf(stderr, "motevm: vcpu%u: KVM_RUN: %s\n", v->index, strerror(errno));
+            metric_inc(M_vcpu__failures);
             machine_stop(v->m, EXIT_HOST_FAILURE);
             break;
         }
+        vcpu_wake_ran(v);
         if (!handle_exit(v))
             break;
     }
+    vcpu_wake_exit(v);
     return NULL;
 }
 
@@ -247,5 +285,10 @@ int vcpu_start(struct vcpu *v)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     int rc = pthread_create(&v->thread, &attr, vcpu_thread, v);
     pthread_attr_destroy(&attr);
+    if (!rc) {
+        char name[16];
+        snprintf(name, sizeof(name), "fc_vcpu %u", v->index);
+        pthread_setname_np(v->thread, name);
+    }
     return -rc;
 }

@@ -1,6 +1,7 @@
 /* vCPUs: creation and configuration (CPUID, MSRs, LAPIC; boot registers on the BSP only), one
  * thread each running KVM_RUN and dispatching exits to the bus. APs (index > 0) sit in KVM's
- * wait-for-SIPI state until the guest starts them. */
+ * wait-for-SIPI state until the guest starts them, by INIT-SIPI-SIPI or through the ACPI
+ * Multiprocessor Wakeup mailbox (kvm/wake.h). */
 #ifndef VMM_KVM_VCPU_H
 #define VMM_KVM_VCPU_H
 

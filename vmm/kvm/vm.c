@@ -91,6 +91,14 @@ int kvm_vm_create(struct kvm_vm *vm, const struct kvm_vm_options *o, char *err, 
     return 0;
 }
 
+unsigned kvm_vm_max_vcpus(const struct kvm_vm *vm)
+{
+    int n = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (n <= 0)
+        n = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+    return n > 0 ? (unsigned)n : 4; /* api.rst: without the capability, assume 4 */
+}
+
 void kvm_vm_set_irq(struct kvm_vm *vm, unsigned irq, bool level)
 {
     struct kvm_irq_level l = { .irq = irq, .level = level };

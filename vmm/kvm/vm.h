@@ -30,6 +30,9 @@ struct kvm_vm_options {
  * (e.g. "cannot open /dev/kvm: No such file or directory"). */
 int kvm_vm_create(struct kvm_vm *vm, const struct kvm_vm_options *o, char *err, size_t errlen);
 
+/* The most vCPUs this VM may have (KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4). */
+unsigned kvm_vm_max_vcpus(const struct kvm_vm *vm);
+
 /* Drives interrupt line irq (a GSI: PIC and IOAPIC pin) to level. */
 void kvm_vm_set_irq(struct kvm_vm *vm, unsigned irq, bool level);
 

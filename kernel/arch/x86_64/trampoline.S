@@ -34,6 +34,14 @@ ap_trampoline:
 
     .code64
 ap_tramp64:
+    /* From the mailbox the monitor's state is only "long mode with paging": set what the kernel
+     * relies on (EFER.NXE for its NX mappings, CR4's PGE and SSE bits) as the real-mode path does. */
+    movl $0xc0000080, %ecx
+    rdmsr
+    orl $0x901, %eax
+    wrmsr
+    movl $0x6a0, %eax
+    movq %rax, %cr4
     movl $early_pml4, %eax
     movq %rax, %cr3
     movabsq $ap_entry64, %rax
