@@ -105,12 +105,6 @@ static inline void cli(void)
 {
     __asm__ volatile("cli");
 }
-/* Enables interrupts and halts in one step (sti's shadow): an interrupt that is already pending
- * ends the hlt instead of being taken before it. Interrupts are disabled again on return. */
-static inline void sti_hlt_cli(void)
-{
-    __asm__ volatile("sti; hlt; cli" : : : "memory");
-}
 /* Full barrier (stores before later loads) without SSE's mfence: a locked no-op on the stack. */
 static inline void cpu_mb(void)
 {
