@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--machine", default="microvm")
     ap.add_argument("--cmdline", default="/hello")
     ap.add_argument("--mem", default="128")
+    ap.add_argument("--initrd", help="an initrd for QEMU's -initrd")
     ap.add_argument("--profile", action="store_true", help="instructions per kernel function")
     a = ap.parse_args()
     profile = {} if a.profile else None
@@ -86,7 +87,8 @@ def main():
                         "-display", "none", "-monitor", "none", "-serial", "null", "-no-reboot",
                         "-kernel", a.kernel, "-append", a.cmdline,
                         "-device", "isa-debug-exit,iobase=0x501,iosize=2",
-                        "-singlestep", "-d", "exec,nochain,in_asm", "-D", log],
+                        "-singlestep", "-d", "exec,nochain,in_asm", "-D", log]
+                       + (["-initrd", a.initrd] if a.initrd else []),
                        check=False, timeout=300)
         res = count(log, profile)
     json.dump(res, sys.stdout)

@@ -51,10 +51,26 @@ KERNEL_SRCS += kernel/drivers/mptable.c
 KERNEL_SRCS += kernel/drivers/platform.c
 KERNEL_SRCS += kernel/drivers/platform_defaults.c
 KERNEL_SRCS += kernel/fs/bootfs.c
+KERNEL_SRCS += kernel/fs/cpio.c
+KERNEL_SRCS += kernel/fs/vfs.c
+KERNEL_SRCS += kernel/fs/ramfs.c
+KERNEL_SRCS += kernel/fs/dev.c
+KERNEL_SRCS += kernel/fs/pipe.c
+KERNEL_SRCS += kernel/fs/initrd.c
 KERNEL_SRCS += kernel/linux/exec.c
 KERNEL_SRCS += kernel/linux/stack.c
+KERNEL_SRCS += kernel/linux/process.c
 KERNEL_SRCS += kernel/linux/syscall.c
-KERNEL_SRCS += kernel/linux/sys_basic.c
+KERNEL_SRCS += kernel/linux/sys_proc.c
+KERNEL_SRCS += kernel/linux/sys_signal.c
+KERNEL_SRCS += kernel/linux/sys_mem.c
+KERNEL_SRCS += kernel/linux/sys_time.c
+KERNEL_SRCS += kernel/linux/sys_file.c
+KERNEL_SRCS += kernel/linux/sys_path.c
+KERNEL_SRCS += kernel/linux/sys_stat.c
+KERNEL_SRCS += kernel/linux/sys_poll.c
+KERNEL_SRCS += kernel/lib/inflate.c
+KERNEL_SRCS += kernel/lib/random.c
 KERNEL_SRCS += kernel/tests/ktest.c
 KERNEL_SRCS += kernel/tests/smp_test.c
 KERNEL_SRCS += kernel/tests/timer_test.c
@@ -68,6 +84,26 @@ KERNEL_SRCS += kernel/lib/vsnprintf.c
 KERNEL_SRCS += $(COMMON_SRCS)
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
+KERNEL_OBJS += $(BUILD)/kernel-obj/syscall_names.c.o
+
+# Names of the system calls, for the one-line "not implemented" report: from the host's
+# Linux UAPI header (linux-libc-dev, part of build-essential).
+UNISTD_H := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h /usr/include/asm/unistd_64.h))
+$(BUILD)/kernel-gen/syscall_names.c: $(UNISTD_H) kernel/kernel.mk
+	$(call quiet,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q){ echo '/* Generated from $(UNISTD_H). */'; \
+	  echo 'const char *const syscall_names[] = {'; \
+	  awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { n = $$2; sub("__NR_", "", n); \
+	       printf "    [%d] = \"%s\",\n", $$3, n }' $<; \
+	  echo '};'; \
+	  echo 'const unsigned syscall_names_count = sizeof(syscall_names) / sizeof(syscall_names[0]);'; \
+	} > $@
+
+$(BUILD)/kernel-obj/syscall_names.c.o: $(BUILD)/kernel-gen/syscall_names.c
+	$(call quiet,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 # The bootfs linked into the image: hello first (the default program), then the test programs.
 # `make image APP=path/to/static-binary` links a different program as the default.
@@ -99,3 +135,34 @@ $(BUILD)/mote.elf: $(KERNEL_OBJS) $(BUILD)/kernel-obj/bootfs.o kernel/kernel.ld
 		--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) $(BUILD)/kernel-obj/bootfs.o
 
 all: $(BUILD)/mote.elf
+
+# make image APP=path/to/static-binary [APP_ARGS="a b"]: build/image/mote.elf, whose bootfs holds
+# that program (the default when the command line names none) and its default arguments.
+.PHONY: image
+ifneq ($(APP),)
+IMAGE := $(BUILD)/image
+$(IMAGE)/args: FORCE
+	$(Q)mkdir -p $(dir $@)
+	$(Q)printf '%s' '$(APP_ARGS)' > $@.new; cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
+
+$(IMAGE)/bootfs.img: $(BUILD)/tools/mkbootfs $(APP) $(IMAGE)/args
+	$(call quiet,BOOTFS,$@)
+	$(Q)$(BUILD)/tools/mkbootfs -o $@ /$(notdir $(APP))=$(APP) /.args=$(IMAGE)/args
+
+$(IMAGE)/bootfs.o: kernel/bootfs.S $(IMAGE)/bootfs.img
+	$(call quiet,AS,$@)
+	$(Q)$(KERNEL_CC) $(KERNEL_CFLAGS) -DBOOTFS_IMAGE='"$(IMAGE)/bootfs.img"' -c $< -o $@
+
+$(IMAGE)/mote.elf: $(KERNEL_OBJS) $(IMAGE)/bootfs.o kernel/kernel.ld
+	$(call quiet,LD,$@)
+	$(Q)ld -m elf_x86_64 -nostdlib -T kernel/kernel.ld -z max-page-size=0x1000 -z noexecstack \
+		--no-warn-rwx-segments -o $@ $(KERNEL_OBJS) $(IMAGE)/bootfs.o
+
+image: $(IMAGE)/mote.elf
+	@echo "$(IMAGE)/mote.elf: runs /$(notdir $(APP)) $(APP_ARGS) by default"
+else
+image:
+	@echo "usage: make image APP=path/to/static-binary [APP_ARGS=\"arguments\"]"; exit 2
+endif
+.PHONY: FORCE
+FORCE:

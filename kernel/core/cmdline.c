@@ -56,6 +56,8 @@ static void parse_option(struct cmdline *cl, const char *tok)
 {
     if (strcmp(tok, "--bootchart") == 0)
         cl->bootchart = true;
+    else if (strcmp(tok, "--strace") == 0)
+        cl->strace = true;
     else if (strcmp(tok, "--nopci") == 0)
         cl->nopci = true;
     else if (strcmp(tok, "--noacpi") == 0)

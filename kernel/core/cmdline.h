@@ -17,7 +17,7 @@
 #define CMDLINE_MAX_TEST_ARGS 8
 
 struct cmdline {
-    bool bootchart, nopci, noacpi;
+    bool bootchart, nopci, noacpi, strace;
     const char *test;                   /* --test=NAME: run an in-kernel test suite instead */
     int loglevel;                       /* -1: not given */
     const char *params[CMDLINE_MAX_PARAMS]; /* "key=value" kept for drivers, in order */

@@ -5,6 +5,9 @@
 #include "boot/bootinfo.h"
 #include "core/cmdline.h"
 #include "drivers/drivers.h"
+#include "fs/initrd.h"
+#include "fs/vfs.h"
+#include "linux/process.h"
 #include "mote/bootchart.h"
 #include "mote/arch.h"
 #include "mote/bootfs.h"
@@ -18,6 +21,7 @@
 #include "mote/printk.h"
 #include "mote/string.h"
 #include "mote/trap.h"
+#include "mote/uspace.h"
 #include "mote/x86.h"
 
 #define EARLY_MAP_LIMIT (1ull << 30) /* the early page tables reach the first GiB */
@@ -58,6 +62,24 @@ static void setup_environment(const char **envp, int *envc)
     *envc = n;
 }
 
+/* The default program's arguments: the bootfs file /.args (make image APP_ARGS=...), split as
+ * the command line is. */
+static void default_args(void)
+{
+    static char buf[BOOT_CMDLINE_MAX];
+    static struct cmdline extra;
+    struct bootfs_file f;
+    if (bootfs_lookup("/.args", &f) || f.size == 0 || f.size > sizeof(buf) - 4)
+        return;
+    memcpy(buf, "-- ", 3);
+    memcpy(buf + 3, f.data, f.size);
+    buf[3 + f.size] = '\0';
+    cmdline_parse(&extra, buf);
+    for (int i = 0; i < extra.argc && cl.argc < CMDLINE_MAX_ARGS; i++)
+        cl.argv[cl.argc++] = extra.argv[i];
+    cl.argv[cl.argc] = NULL;
+}
+
 __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc);
 __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
 {
@@ -74,6 +96,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     cmdline_parse(&cl, bi.cmdline);
     if (cl.loglevel >= 0)
         console_loglevel = cl.loglevel;
+    syscall_trace = cl.strace;
     for (int i = 0; i < cl.nunknown; i++)
         pr_warn("mote: ignoring unknown option %s\n", cl.unknown[i]);
     if (cl.truncated)
@@ -107,20 +130,28 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     int files = bootfs_init();
     if (files < 0)
         panic("bootfs: the image linked into the kernel is corrupt");
+    if (vfs_init() || dev_init() || initrd_add_bootfs() < 0)
+        panic("ramfs: out of memory building the file tree");
+    if (bi.initrd_size && initrd_unpack(bi.initrd_addr, bi.initrd_size) < 0)
+        pr_err("mote: the initrd could not be unpacked (files from it may be missing)\n");
     struct bootfs_file first;
-    if (cl.argc == 0 && bootfs_first(&first) == 0)
+    if (cl.argc == 0 && bootfs_first(&first) == 0) {
         cl.argv[cl.argc++] = first.name;
+        default_args();
+    }
     if (cl.argc == 0) {
         pr_err("mote: no program given on the command line and none in the bootfs\n");
         power_off(EXIT_NOT_FOUND);
     }
-    bootchart_stage("bootfs mounted");
+    bootchart_stage("files ready");
 
     const char *envp[CMDLINE_MAX_ENV + ARRAY_SIZE(default_env) + 1];
     int envc;
     setup_environment(envp, &envc);
     struct exec_result ex;
-    if (exec_program(cl.argc, cl.argv, envc, envp, &ex))
+    if (process_init(cl.argv[0]))
+        panic("process: cannot open /dev/console");
+    if (exec_program(cl.argv[0], cl.argc, cl.argv, envc, envp, true, &ex))
         power_off(EXIT_NOT_FOUND);
     fpu_init();
     bootchart_stage("program loaded");
@@ -140,25 +171,11 @@ __noreturn void program_exited(int status)
     power_off(status);
 }
 
-static const char *signal_name(int sig)
-{
-    switch (sig) {
-    case 4:
-        return "SIGILL";
-    case 5:
-        return "SIGTRAP";
-    case 7:
-        return "SIGBUS";
-    case 8:
-        return "SIGFPE";
-    default:
-        return "SIGSEGV";
-    }
-}
+
 
 __noreturn void program_killed(int sig, const struct trap_frame *f, uint64_t addr)
 {
     pr_err("program killed: %s at %lx, address %lx\n", signal_name(sig), f->rip, addr);
     arch_dump_frame(f);
-    program_exited(128 + sig);
+    process_exit(sig);
 }

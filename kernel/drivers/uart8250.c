@@ -18,3 +18,17 @@ void console_write(const char *buf, size_t len)
         len -= n;
     }
 }
+
+#define UART_RBR 0 /* receive buffer */
+#define UART_LSR 5 /* line status */
+#define LSR_DATA_READY 0x01
+
+int console_read_byte(void)
+{
+    /* Polled: one exit per port read under a hypervisor, so callers read only what they need.
+     * An absent UART reads as 0xff everywhere: no data then. */
+    uint8_t lsr = inb(PORT_COM1 + UART_LSR);
+    if (lsr == 0xff || !(lsr & LSR_DATA_READY))
+        return -1;
+    return inb(PORT_COM1 + UART_RBR);
+}

@@ -37,6 +37,7 @@ static void fill(const struct bootfs_entry *e, struct bootfs_file *out)
     out->data = __bootfs_start + e->offset;
     out->phys = virt_to_phys(out->data);
     out->size = e->size;
+    out->mode = e->mode;
 }
 
 int bootfs_lookup(const char *path, struct bootfs_file *out)
@@ -55,5 +56,14 @@ int bootfs_first(struct bootfs_file *out)
     if (!count)
         return -ENOENT;
     fill(&entries[0], out);
+    return 0;
+}
+
+int bootfs_get(unsigned i, struct bootfs_file *out)
+{
+    if (i >= count)
+        return -ENOENT;
+    fill(&entries[i], out);
+    out->mode = entries[i].mode;
     return 0;
 }

@@ -17,6 +17,7 @@
 #define EFAULT 14
 #define EBUSY 16
 #define EEXIST 17
+#define EXDEV 18
 #define ENODEV 19
 #define ENOTDIR 20
 #define EISDIR 21
@@ -28,13 +29,21 @@
 #define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
+#define EMLINK 31
 #define EPIPE 32
+#define EDOM 33
 #define ERANGE 34
+#define EDEADLK 35
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define ENODATA 61
+#define EBADMSG 74
+#define EOVERFLOW 75
+#define ENOTSOCK 88
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
+#define EAFNOSUPPORT 97
 #define ETIMEDOUT 110
 #endif

@@ -34,27 +34,31 @@ void *memset(void *dst, int c, size_t n)
 
 int memcmp(const void *a, const void *b, size_t n)
 {
+    if (!n)
+        return 0;
     const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] - y[i];
-    return 0;
+    /* One repe cmpsb; afterwards both pointers are one past the last bytes compared. */
+    __asm__ volatile("repe cmpsb" : "+S"(x), "+D"(y), "+c"(n) : : "memory", "cc");
+    return x[-1] - y[-1];
 }
 
 size_t strlen(const char *s)
 {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
+    /* One repne scasb over the string: one instruction to emulate under PVM, not a loop. */
+    const char *p = s;
+    size_t n = ~(size_t)0;
+    __asm__ volatile("repne scasb" : "+D"(p), "+c"(n) : "a"(0) : "memory", "cc");
+    return (size_t)(p - s) - 1;
 }
 
 size_t strnlen(const char *s, size_t max)
 {
-    size_t n = 0;
-    while (n < max && s[n])
-        n++;
-    return n;
+    if (!max)
+        return 0;
+    const char *p = s;
+    size_t n = max;
+    __asm__ volatile("repne scasb" : "+D"(p), "+c"(n) : "a"(0) : "memory", "cc");
+    return p[-1] == 0 ? (size_t)(p - s) - 1 : max;
 }
 
 int strcmp(const char *a, const char *b)

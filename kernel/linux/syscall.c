@@ -3,6 +3,7 @@
  * answers -ENOSYS and says so on the console once per number. */
 #include <errno.h>
 
+#include "linux/process.h"
 #include "linux/syscalls.h"
 #include "mote/printk.h"
 #include "mote/trap.h"
@@ -16,20 +17,33 @@ typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uin
 static const syscall_fn table[NR_MAX] = {SYSCALL_LIST(SYSCALL_ENTRY)};
 
 static uint8_t warned[NR_MAX / 8];
+bool syscall_trace;
+
+/* Generated at build time from the host's <asm/unistd_64.h> (kernel.mk). */
+extern const char *const syscall_names[];
+extern const unsigned syscall_names_count;
 
 void syscall_dispatch(struct trap_frame *f)
 {
     uint64_t nr = f->rax;
     long ret;
+    syscall_frame = f;
     if (nr < NR_MAX && table[nr]) {
         ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
     } else {
         if (nr >= NR_MAX || !(warned[nr / 8] & (1 << (nr % 8)))) {
             if (nr < NR_MAX)
                 warned[nr / 8] |= 1 << (nr % 8);
-            pr_warn("mote: system call %lu not implemented (ENOSYS)\n", nr);
+            const char *name = nr < syscall_names_count && syscall_names[nr] ? syscall_names[nr]
+                                                                              : "unknown";
+            pr_warn("mote: system call %lu (%s) not implemented (ENOSYS)\n", nr, name);
         }
         ret = -ENOSYS;
+    }
+    if (unlikely(syscall_trace)) {
+        const char *name = nr < syscall_names_count && syscall_names[nr] ? syscall_names[nr] : "?";
+        pr_warn("[%d] %s(%lx, %lx, %lx, %lx) = %ld\n", process_current()->pid, name, f->rdi,
+                f->rsi, f->rdx, f->r10, ret);
     }
     f->rax = ret;
     /* As `syscall` leaves them: RCX = return address, R11 = flags. */

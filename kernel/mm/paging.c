@@ -20,7 +20,7 @@ extern uint64_t kpml4[512], kpdpt_direct[512], kpdpt_kernel[512], kpd_kernel[512
     kpt_kernel[KPT_COUNT][512], kpd_direct0[512];
 #define DIRECT0_SIZE (1ull << 30)
 
-static uint64_t *pml4;
+static uint64_t *pml4; /* the current address space's root (kpml4 until the first switch) */
 
 static unsigned idx(uint64_t va, int level)
 {
@@ -47,15 +47,28 @@ static uint64_t *next_table(uint64_t *table, unsigned i, bool create, uint64_t f
     return phys_to_virt(p);
 }
 
-static uint64_t *walk(uint64_t va, int leaf_level, bool create, uint64_t flags)
+static uint64_t *walk_in(uint64_t *t, uint64_t va, int leaf_level, bool create, uint64_t flags)
 {
-    uint64_t *t = pml4;
     for (int level = 3; level > leaf_level; level--) {
         t = next_table(t, idx(va, level), create, flags);
         if (!t)
             return NULL;
     }
     return &t[idx(va, leaf_level)];
+}
+
+static uint64_t *walk(uint64_t va, int leaf_level, bool create, uint64_t flags)
+{
+    return walk_in(pml4, va, leaf_level, create, flags);
+}
+
+int pg_map_in(paddr_t root, uint64_t va, paddr_t pa, uint64_t flags)
+{
+    uint64_t *pte = walk_in(phys_to_virt(root), va, 0, true, flags);
+    if (!pte)
+        return -ENOMEM;
+    *pte = pa | flags | PTE_P | PTE_A | PTE_D;
+    return 0;
 }
 
 int pg_map(uint64_t va, paddr_t pa, uint64_t flags)
@@ -133,7 +146,94 @@ void paging_init(const struct boot_info *bi)
     /* The guard page under the boot stack stays unmapped. */
     kpt_kernel[0][((uintptr_t)boot_stack_guard - KERNEL_VMA) >> PAGE_SHIFT] = 0;
 
+    /* Every kernel-half PML4 entry exists from boot (the PDPTs of ioremap, vmalloc and the
+     * thread stacks made now), so the program's roots, which copy the kernel half once
+     * (pg_new_root), see every later kernel mapping. */
+    if (!walk(IOREMAP_BASE, 2, true, 0) || !walk(VMALLOC_START, 2, true, 0) ||
+        !walk(KSTACK_AREA, 2, true, 0))
+        panic("paging: out of memory for the kernel's PDPTs");
+
     write_cr3(virt_to_phys(kpml4));
+}
+
+paddr_t pg_new_root(void)
+{
+    paddr_t p = page_alloc();
+    if (!p)
+        return 0;
+    uint64_t *t = phys_to_virt(p);
+    memcpy(t + 256, kpml4 + 256, 256 * sizeof(uint64_t)); /* one rep movsb: cheap under PVM */
+    return p;
+}
+
+paddr_t pg_root(void)
+{
+    return virt_to_phys(pml4);
+}
+
+void pg_switch(paddr_t root)
+{
+    if (root == virt_to_phys(pml4))
+        return;
+    pml4 = phys_to_virt(root);
+    write_cr3(root);
+}
+
+static void free_level(uint64_t *t, int level)
+{
+    for (int i = 0; i < 512; i++) {
+        uint64_t e = t[i];
+        if (!(e & PTE_P))
+            continue;
+        if (level == 0) {
+            if (e & PTE_OWNED)
+                page_free(e & PTE_ADDR);
+            continue;
+        }
+        free_level(phys_to_virt(e & PTE_ADDR), level - 1);
+        page_free(e & PTE_ADDR);
+    }
+}
+
+static void walk_level(uint64_t *t, int level, uint64_t base, uint64_t s, uint64_t e,
+                       pg_walk_fn fn, void *arg)
+{
+    uint64_t span = 1ull << (12 + 9 * level);
+    for (unsigned i = idx(MAX(s, base), level); i < 512; i++) {
+        uint64_t lo = base + i * span;
+        if (lo >= e)
+            break;
+        uint64_t ent = t[i];
+        if (!(ent & PTE_P))
+            continue;
+        if (level == 0)
+            fn(lo, &t[i], arg);
+        else if (!(ent & PTE_PS))
+            walk_level(phys_to_virt(ent & PTE_ADDR), level - 1, lo, s, e, fn, arg);
+    }
+}
+
+void pg_walk_range(uint64_t start, uint64_t end, pg_walk_fn fn, void *arg)
+{
+    if (start < end)
+        walk_level(pml4, 3, 0, start, end, fn, arg);
+}
+
+void pg_free_user(paddr_t root)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int i = 0; i < 256; i++) {
+        if (!(t[i] & PTE_P))
+            continue;
+        free_level(phys_to_virt(t[i] & PTE_ADDR), 2);
+        page_free(t[i] & PTE_ADDR);
+    }
+    page_free(root);
+}
+
+void pg_flush(void)
+{
+    write_cr3(virt_to_phys(pml4));
 }
 
 void paging_load(void)

@@ -81,7 +81,7 @@ def test_pvm_syscall_path():
 
 def test_missing_program():
     r = qemu_boot("microvm", "/nonexistent")
-    assert "exec: /nonexistent: no such file in the bootfs" in r.out
+    assert "exec: /nonexistent: no such file in the bootfs or the initrd" in r.out
     assert r.status == qemu_status(127)
 
 

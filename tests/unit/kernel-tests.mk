@@ -10,6 +10,15 @@ UNIT_TESTS += boot_roundtrip
 UNIT_SRCS_boot_roundtrip := tests/unit/boot_roundtrip.c kernel/boot/bootinfo.c \
 	vmm/boot/zeropage.c vmm/boot/pvh.c vmm/mem.c
 
+# The initrd: cpio newc archives and gzip (against the host's cpio and gzip).
+UNIT_TESTS += kernel_cpio kernel_inflate
+UNIT_SRCS_kernel_cpio := tests/unit/kernel_cpio.c kernel/fs/cpio.c
+UNIT_SRCS_kernel_inflate := tests/unit/kernel_inflate.c kernel/lib/inflate.c
+
+# The file tree: path resolution, names, links, file data (allocators replaced by malloc).
+UNIT_TESTS += kernel_vfs
+UNIT_SRCS_kernel_vfs := tests/unit/kernel_vfs.c kernel/fs/vfs.c kernel/fs/ramfs.c
+
 # Firmware tables: the kernel's ACPI and MP table parsers (motevm's MP table writer feeds one).
 UNIT_TESTS += kernel_platform
 UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c \

@@ -9,6 +9,7 @@ struct bootfs_file {
     const uint8_t *data; /* in the kernel image; page-aligned */
     paddr_t phys;
     uint64_t size;
+    uint32_t mode;
 };
 
 /* Checks the image once; returns the number of files, or a negative errno when it is broken. */
@@ -16,5 +17,7 @@ int bootfs_init(void);
 int bootfs_lookup(const char *path, struct bootfs_file *out);
 /* The first file of the image (the default program), or -ENOENT. */
 int bootfs_first(struct bootfs_file *out);
+/* The i-th file, or -ENOENT past the last. */
+int bootfs_get(unsigned i, struct bootfs_file *out);
 
 #endif

@@ -3,6 +3,7 @@
  *   0x00007ffffffff000               the system-call entry page (user RX), see arch entry.S
  *   0xffff800000000000 + phys        direct map of RAM (supervisor, NX)
  *   0xffffc90000000000               device MMIO mappings (ioremap), uncached
+ *   0xffffd00000000000               vmalloc: large kernel blocks from single pages (mm/heap.c)
  *   0xffffe00000000000               thread kernel stacks: 32 KiB slots, the low half an unmapped
  *                                    guard, the high half the stack (16 KiB aligned)
  *   0xffffffff80000000 + phys        the kernel image (supervisor, per-section rights)
@@ -15,6 +16,8 @@
 #define USER_TOP 0x0000800000000000
 #define IOREMAP_BASE 0xffffc90000000000
 #define IOREMAP_SIZE (1ull << 30)
+#define VMALLOC_START 0xffffd00000000000 /* 512 GiB of kernel virtual space (mm/heap.c) */
+#define VMALLOC_END 0xffffd08000000000
 #define KSTACK_AREA 0xffffe00000000000
 #define KSTACK_SIZE 16384
 #define KSTACK_SLOT (2 * KSTACK_SIZE)

@@ -34,6 +34,8 @@ uint64_t page_total_count(void);
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);
+/* Moves a block of old bytes to a new one of size bytes; the old block stays on failure. */
+void *krealloc(void *p, size_t old, size_t size);
 
 /* Page tables (mm/paging.c). */
 #define PTE_P (1ull << 0)
@@ -45,6 +47,7 @@ void kfree(void *p);
 #define PTE_D (1ull << 6)
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
+#define PTE_OWNED (1ull << 9) /* software bit: the page belongs to this address space */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -59,6 +62,26 @@ int pg_map(uint64_t va, paddr_t pa, uint64_t flags);
 /* Returns the PTE for va (NULL when no page table reaches it). */
 uint64_t *pg_lookup(uint64_t va);
 void pg_unmap(uint64_t va);
+/* Address spaces: a new root shares the kernel half (every kernel PML4 entry exists from
+ * paging_init on); pg_switch loads one; pg_free_user frees a root's user page tables and the
+ * pages marked PTE_OWNED in them (call it on a root that is not loaded). */
+paddr_t pg_new_root(void);
+/* pg_map into a root that is not loaded (no TLB flush). */
+int pg_map_in(paddr_t root, uint64_t va, paddr_t pa, uint64_t flags);
+paddr_t pg_root(void);
+void pg_switch(paddr_t root);
+void pg_free_user(paddr_t root);
+/* Calls fn for every present 4 KiB PTE of the current root in [start, end) (user half), skipping
+ * absent tables; fn may change or clear the PTE (the caller flushes the TLB). */
+typedef void (*pg_walk_fn)(uint64_t va, uint64_t *pte, void *arg);
+void pg_walk_range(uint64_t start, uint64_t end, pg_walk_fn fn, void *arg);
+/* Reloads CR3: flushes the program's (non-global) TLB entries after a range change. */
+void pg_flush(void);
+
+/* Virtually contiguous kernel memory from single pages (mm/heap.c): kmalloc uses it above 2 KiB.
+ * vmap_pages maps existing pages contiguously (vunmap leaves them allocated). */
+void *vmap_pages(const paddr_t *pages, size_t n);
+void vunmap(void *va, size_t n);
 /* Maps device registers [pa, pa + len) uncached into the kernel; returns the virtual address of pa
  * or NULL when the window is exhausted. Mappings are never undone. */
 void *ioremap(paddr_t pa, size_t len);

@@ -16,6 +16,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
 void printk(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes bytes to the console as they are (the program's stdout and stderr). */
 void console_write(const char *buf, size_t len);
+/* The next byte received on the console, or -1 when none is waiting (polled). */
+int console_read_byte(void);
 
 #define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)

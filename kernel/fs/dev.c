@@ -1,0 +1,212 @@
+/* Device nodes (/dev/console, null, zero, random, urandom, tty) and the generated /proc files
+ * (cpuinfo, meminfo, self/exe). The console is not a terminal to programs (ioctl TCGETS answers
+ * ENOTTY), so libc buffers whole blocks of output: one exit per block instead of per line.
+ * Reading it polls the 8250; a Ctrl-D (0x04) at the start of a read is end of file, as on a tty. */
+#include <errno.h>
+
+#include "fs/initrd.h"
+#include "fs/vfs.h"
+#include "linux/process.h"
+#include "mote/bootchart.h"
+#include "mote/mm.h"
+#include "mote/printk.h"
+#include "mote/random.h"
+#include "mote/string.h"
+#include "mote/x86.h"
+
+#define CTRL_D 0x04
+
+static int pending = -1; /* a byte poll() saw arrive, not yet read */
+
+static int next_byte(void)
+{
+    int c = pending;
+    if (c >= 0) {
+        pending = -1;
+        return c;
+    }
+    return console_read_byte();
+}
+
+static long console_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+    if (len == 0)
+        return 0;
+    uint8_t *out = buf;
+    size_t n = 0;
+    for (;;) {
+        int c = next_byte();
+        if (c < 0) {
+            if (n)
+                return n;
+            if (f->flags & O_NONBLOCK)
+                return -EAGAIN;
+            wait_step(UINT64_MAX); /* polled every millisecond; the CPU halts in between */
+            continue;
+        }
+        if (c == CTRL_D && n == 0)
+            return 0;
+        if (c == CTRL_D)
+            return n;
+        out[n++] = (uint8_t)c;
+        if (n == len || c == '\n')
+            return n;
+    }
+}
+
+static long console_write_op(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+    console_write(buf, len);
+    return len;
+}
+
+static unsigned console_poll(struct file *f)
+{
+    if (pending < 0)
+        pending = console_read_byte();
+    return POLLOUT | (pending >= 0 ? POLLIN : 0);
+}
+
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
+#define TIOCGPGRP 0x540f
+
+static long console_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
+{
+    return -ENOTTY; /* not a terminal: see the file comment */
+}
+
+const struct file_ops console_ops = {
+    .read = console_read, .write = console_write_op, .poll = console_poll, .ioctl = console_ioctl};
+
+static long null_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+    return 0;
+}
+
+static long sink_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+    return len;
+}
+
+static long zero_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+    memset(buf, 0, len);
+    return len;
+}
+
+static long random_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+    random_fill(buf, len);
+    return len;
+}
+
+static unsigned always_ready(struct file *f)
+{
+    return POLLIN | POLLOUT;
+}
+
+static long notty(struct file *f, unsigned long cmd, uint64_t arg)
+{
+    return -ENOTTY;
+}
+
+static const struct file_ops null_ops = {
+    .read = null_read, .write = sink_write, .poll = always_ready, .ioctl = notty};
+static const struct file_ops zero_ops = {
+    .read = zero_read, .write = sink_write, .poll = always_ready, .ioctl = notty};
+static const struct file_ops random_ops = {
+    .read = random_read, .write = sink_write, .poll = always_ready, .ioctl = notty};
+
+static long gen_meminfo(char *buf, size_t cap)
+{
+    uint64_t total = page_total_count() * 4, free = page_free_count() * 4;
+    return snprintf(buf, cap,
+                    "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
+                    "Buffers:               0 kB\nCached:                0 kB\n"
+                    "SwapTotal:             0 kB\nSwapFree:              0 kB\n",
+                    total, free, free);
+}
+
+static long gen_cpuinfo(char *buf, size_t cap)
+{
+    uint32_t r[12], a, b, c, d;
+    char vendor[13], model[49];
+    cpuid(0, 0, &a, &b, &c, &d);
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    vendor[12] = '\0';
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    model[0] = '\0';
+    if (a >= 0x80000004) {
+        for (int i = 0; i < 3; i++)
+            cpuid(0x80000002 + i, 0, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2], &r[4 * i + 3]);
+        memcpy(model, r, 48);
+        model[48] = '\0';
+    }
+    cpuid(1, 0, &a, &b, &c, &d);
+    uint64_t khz = arch_tsc_khz();
+    return snprintf(
+        buf, cap,
+        "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+        "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n"
+        "physical id\t: 0\ncore id\t\t: 0\ncpu cores\t: 1\n"
+        "flags\t\t: fpu tsc msr pae cx8 apic cmov pat clflush mmx fxsr sse sse2 syscall "
+        "nx lm\n\n",
+        vendor, (a >> 8) & 0xf, (a >> 4) & 0xf, model, a & 0xf, khz / 1000, khz % 1000);
+}
+
+static const char *self_exe(void)
+{
+    return process_current()->exe;
+}
+
+/* The kernel's own nodes, in static memory and linked without allocation or lookups: the boot
+ * pays a few instructions a node (each CPL0 instruction costs ~2.8 us under PVM). */
+enum { N_DEV = 6, N_NODES = 4 + N_DEV + 3 };
+
+static const struct {
+    int parent; /* index of the parent's entry (earlier in the table), -1 for the root */
+    const char *name;
+    uint32_t mode, rdev;
+    const struct file_ops *ops;
+    long (*gen)(char *, size_t);
+} nodes[N_NODES] = {
+    {-1, "dev", S_IFDIR | 0755, 0, NULL, NULL},
+    {-1, "proc", S_IFDIR | 0555, 0, NULL, NULL},
+    {-1, "tmp", S_IFDIR | 01777, 0, NULL, NULL},
+    {1, "self", S_IFDIR | 0555, 0, NULL, NULL},
+    {0, "console", S_IFCHR | 0600, 0x501, &console_ops, NULL},
+    {0, "tty", S_IFCHR | 0666, 0x500, &console_ops, NULL},
+    {0, "null", S_IFCHR | 0666, 0x103, &null_ops, NULL},
+    {0, "zero", S_IFCHR | 0666, 0x105, &zero_ops, NULL},
+    {0, "random", S_IFCHR | 0666, 0x108, &random_ops, NULL},
+    {0, "urandom", S_IFCHR | 0666, 0x109, &random_ops, NULL},
+    {1, "meminfo", S_IFREG | 0444, 0, NULL, gen_meminfo},
+    {1, "cpuinfo", S_IFREG | 0444, 0, NULL, gen_cpuinfo},
+    {3, "exe", S_IFLNK | 0777, 0, NULL, NULL},
+};
+
+int dev_init(void)
+{
+    static struct inode inodes[N_NODES];
+    static struct dentry dentries[N_NODES];
+    for (int i = 0; i < N_NODES; i++) {
+        struct inode *ino = &inodes[i];
+        struct inode *dir = nodes[i].parent < 0 ? vfs_root() : &inodes[nodes[i].parent];
+        vfs_init_inode(ino, nodes[i].mode);
+        ino->rdev = nodes[i].rdev;
+        ino->fops = nodes[i].ops;
+        ino->gen = nodes[i].gen;
+        if (S_ISDIR(ino->mode))
+            ino->nlink = 1; /* its own "." */
+        if (S_ISLNK(ino->mode))
+            ino->dynlink = self_exe;
+        dentries[i].inode = ino;
+        dentries[i].name = nodes[i].name;
+        dentries[i].len = strlen(nodes[i].name);
+        vfs_attach(dir, &dentries[i]);
+    }
+    return 0;
+}

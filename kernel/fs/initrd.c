@@ -1,0 +1,177 @@
+/* Filling the file tree at boot: the bootfs linked into the kernel, then the initrd (a cpio newc
+ * archive, as `cpio -o -H newc` writes it, optionally gzip-compressed). Uncompressed archives are
+ * read in place: file bytes stay in the initrd's memory until written. A compressed one is
+ * inflated once into kernel memory, and the initrd's pages go back to the allocator. Hard links
+ * (newc stores the data once, with the last name of the group) share one inode. */
+#include <errno.h>
+
+#include "fs/initrd.h"
+#include "fs/vfs.h"
+#include "mote/bootfs.h"
+#include "mote/cpio.h"
+#include "mote/inflate.h"
+#include "mote/mm.h"
+#include "mote/printk.h"
+#include "mote/string.h"
+
+int initrd_add_bootfs(void)
+{
+    struct bootfs_file bf;
+    int n = 0;
+    for (unsigned i = 0; bootfs_get(i, &bf) == 0; i++) {
+        struct inode *ino = vfs_make_path(bf.name, S_IFREG | (bf.mode & 07777));
+        if (!ino)
+            return -ENOMEM;
+        ramfs_set_ext(ino, bf.data, bf.size, true);
+        n++;
+    }
+    return n;
+}
+
+struct link_seen {
+    uint32_t ino, major, minor;
+    struct inode *inode;
+};
+
+static const char *clean_name(const char *name)
+{
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    while (name[0] == '/')
+        name++;
+    return name;
+}
+
+static int add_entry(const struct cpio_entry *e, struct link_seen **links, unsigned *nlinks,
+                     unsigned *cap)
+{
+    const char *name = clean_name(e->name);
+    uint32_t type = e->mode & S_IFMT, perm = e->mode & 07777;
+    if (!name[0] || strcmp(name, ".") == 0)
+        return 0; /* the root itself */
+    struct inode *ino;
+    if (type == S_IFDIR) {
+        ino = vfs_make_path(name, S_IFDIR | perm);
+    } else if (type == S_IFLNK) {
+        if (e->size == 0 || e->size >= PATH_MAX)
+            return -EINVAL;
+        char *t = kmalloc(e->size + 1);
+        if (!t)
+            return -ENOMEM;
+        memcpy(t, e->data, e->size);
+        t[e->size] = '\0';
+        ino = vfs_make_path(name, S_IFLNK | 0777);
+        if (!ino) {
+            kfree(t);
+            return -ENOMEM;
+        }
+        kfree(ino->target);
+        ino->target = t;
+        ino->size = e->size;
+    } else if (type == S_IFREG) {
+        /* A member of a hard-link group we met before: one more name for its inode. */
+        if (e->nlink > 1) {
+            for (unsigned i = 0; i < *nlinks; i++) {
+                struct link_seen *l = &(*links)[i];
+                if (l->ino != e->ino || l->major != e->devmajor || l->minor != e->devminor)
+                    continue;
+                char last[NAME_MAX + 1];
+                struct inode *dir;
+                bool slash;
+                struct inode *parent = vfs_make_path(name, S_IFREG | perm);
+                /* vfs_make_path made a file at name: replace it by the link. */
+                if (!parent || vfs_lookup_parent(vfs_root(), name, &dir, last, &slash) ||
+                    vfs_unlink(dir, last, false) || vfs_link(dir, last, l->inode))
+                    return -ENOMEM;
+                if (e->size)
+                    ramfs_set_ext(l->inode, e->data, e->size, false);
+                return 0;
+            }
+        }
+        ino = vfs_make_path(name, S_IFREG | perm);
+        if (!ino)
+            return -ENOMEM;
+        ramfs_set_ext(ino, e->data, e->size, false);
+        if (e->nlink > 1) {
+            if (*nlinks == *cap) {
+                unsigned ncap = *cap ? *cap * 2 : 16;
+                struct link_seen *nl =
+                    krealloc(*links, *cap * sizeof(**links), ncap * sizeof(**links));
+                if (!nl)
+                    return -ENOMEM;
+                *links = nl;
+                *cap = ncap;
+            }
+            (*links)[(*nlinks)++] = (struct link_seen){e->ino, e->devmajor, e->devminor, ino};
+        }
+    } else {
+        return 0; /* device nodes, FIFOs, sockets: /dev is ours */
+    }
+    if (!ino)
+        return -ENOMEM;
+    ino->uid = e->uid;
+    ino->gid = e->gid;
+    ino->mtime = ino->ctime = (struct kts){e->mtime, 0};
+    return 0;
+}
+
+static int unpack(const uint8_t *buf, size_t len)
+{
+    struct cpio_iter it;
+    struct cpio_entry e;
+    struct link_seen *links = NULL;
+    unsigned nlinks = 0, cap = 0;
+    int n = 0, rc;
+    cpio_begin(&it, buf, len);
+    for (;;) {
+        rc = cpio_next(&it, &e);
+        if (rc < 0) {
+            pr_err("initrd: cpio archive is corrupt at byte %lu (%d)\n", it.pos, rc);
+            break;
+        }
+        if (rc == 0) {
+            if (it.pos >= it.len)
+                break;
+            continue; /* another archive follows */
+        }
+        rc = add_entry(&e, &links, &nlinks, &cap);
+        if (rc) {
+            pr_err("initrd: cannot add %s (%d)\n", e.name, rc);
+            break;
+        }
+        n++;
+    }
+    kfree(links);
+    return rc < 0 ? rc : n;
+}
+
+int initrd_unpack(uint64_t addr, uint64_t size)
+{
+    const uint8_t *img = phys_to_virt(addr);
+    if (!gzip_detect(img, size))
+        return unpack(img, size);
+    /* The gzip trailer gives the size (mod 4 GiB) of the last member; grow if it was wrong. */
+    size_t cap = gzip_claimed_size(img, size);
+    size_t limit = page_free_count() * PAGE_SIZE / 4 * 3;
+    if (cap < size)
+        cap = size * 4;
+    int rc = -E2BIG;
+    uint8_t *out = NULL;
+    size_t outlen = 0;
+    for (int tries = 0; tries < 4 && rc == -E2BIG && cap <= limit; tries++, cap *= 2) {
+        out = kmalloc(cap);
+        if (!out)
+            break;
+        rc = gzip_inflate(img, size, out, cap, &outlen);
+        if (rc)
+            kfree(out);
+    }
+    if (rc) {
+        pr_err("initrd: cannot inflate the gzip image (%d)\n", rc);
+        return rc;
+    }
+    /* Its bytes are in out now: the compressed image's whole pages go back to the allocator. */
+    for (uint64_t p = ALIGN_UP(addr, PAGE_SIZE); p + PAGE_SIZE <= addr + size; p += PAGE_SIZE)
+        page_free(p);
+    return unpack(out, outlen);
+}
