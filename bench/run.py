@@ -12,6 +12,7 @@ BENCHES = [
     ("bench/boot.py", ["--runs", "20"]),
     ("bench/sched.py", ["--runs", "20"]),
     ("bench/api.py", []),
+    ("bench/blk.py", []),
 ]
 
 

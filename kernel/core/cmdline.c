@@ -66,7 +66,12 @@ static void parse_option(struct cmdline *cl, const char *tok)
         cl->loglevel = 7;
     else if (str_starts(tok, "--test=") && tok[7])
         cl->test = tok + 7;
-    else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
+    else if (str_starts(tok, "--test-arg=")) {
+        if (cl->ntest_args < CMDLINE_MAX_TEST_ARGS)
+            cl->test_args[cl->ntest_args++] = tok + 11;
+        else
+            cl->truncated = true;
+    } else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
         if (cl->nenv < CMDLINE_MAX_ENV)
             cl->env[cl->nenv++] = tok + 6;
         else

@@ -14,6 +14,7 @@
 #define CMDLINE_MAX_PARAMS 32
 #define CMDLINE_MAX_ENV 32
 #define CMDLINE_MAX_UNKNOWN 8
+#define CMDLINE_MAX_TEST_ARGS 8
 
 struct cmdline {
     bool bootchart, nopci, noacpi, strace;
@@ -28,6 +29,8 @@ struct cmdline {
     const char *unknown[CMDLINE_MAX_UNKNOWN]; /* options we did not understand */
     int nunknown;
     bool truncated;                     /* more arguments or parameters than fit */
+    const char *test_args[CMDLINE_MAX_TEST_ARGS]; /* --test-arg=X, in order */
+    int ntest_args;
 };
 
 /* Splits buf in place (it must stay alive) and fills *cl. Double quotes group words. */

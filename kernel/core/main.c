@@ -4,6 +4,7 @@
 #include "abi/ports.h"
 #include "boot/bootinfo.h"
 #include "core/cmdline.h"
+#include "drivers/drivers.h"
 #include "fs/initrd.h"
 #include "fs/vfs.h"
 #include "linux/process.h"
@@ -118,9 +119,11 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
         bootchart_stage("SMP launched");
         pr_info("smp: %u of %u CPUs online\n", n, platform.ncpus);
     }
+    drivers_init(&cl);
     if (cl.test) {
         if (cl.bootchart)
             bootchart_print();
+        ktest_set_args(cl.ntest_args, cl.test_args);
         power_off(ktest_run(cl.test));
     }
 

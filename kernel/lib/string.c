@@ -99,3 +99,24 @@ size_t strlcpy(char *dst, const char *src, size_t size)
     }
     return n;
 }
+
+char *str_put(char *dst, const char *src)
+{
+    while (*src)
+        *dst++ = *src++;
+    *dst = '\0';
+    return dst;
+}
+
+char *str_put_hex(char *dst, uint64_t v, unsigned digits)
+{
+    unsigned n = 1;
+    while (n < 16 && (v >> (4 * n)))
+        n++;
+    if (n < digits)
+        n = digits;
+    for (unsigned i = n; i-- > 0;)
+        *dst++ = "0123456789abcdef"[(v >> (4 * i)) & 15];
+    *dst = '\0';
+    return dst;
+}

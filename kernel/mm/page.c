@@ -140,3 +140,24 @@ uint64_t page_total_count(void)
 {
     return ntotal;
 }
+
+paddr_t page_alloc_contig(unsigned n)
+{
+    if (n == 0)
+        return 0;
+    if (n == 1)
+        return page_alloc();
+    /* The bump part of each range is contiguous: take the first range (from the current one on)
+     * with n pages left. Ranges skipped stay usable for single pages. */
+    for (unsigned i = cur_range; i < nranges; i++) {
+        struct range *r = &ranges[i];
+        if (r->end - r->next >= (uint64_t)n * PAGE_SIZE) {
+            paddr_t p = r->next;
+            r->next += (uint64_t)n * PAGE_SIZE;
+            nfree -= n;
+            memset(phys_to_virt(p), 0, (size_t)n * PAGE_SIZE);
+            return p;
+        }
+    }
+    return 0;
+}

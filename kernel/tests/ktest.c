@@ -6,12 +6,32 @@
 #include "mote/string.h"
 
 static const struct ktest_suite suites[] = {
-    {"smp", ktest_smp},
-    {"timer", ktest_timer},
-    {"sched-bench", ktest_sched_bench},
+    {"smp", ktest_smp, false},
+    {"timer", ktest_timer, false},
+    {"sched-bench", ktest_sched_bench, false},
+    {"virtio-blk", ktest_virtio_blk, true},
+    {"blk-bench", ktest_blk_bench, true},
+    {"entropy", ktest_entropy, true},
 };
 
 static unsigned passed, failed;
+static int nargs;
+static const char *const *args;
+
+void ktest_set_args(int argc, const char *const *argv)
+{
+    nargs = argc;
+    args = argv;
+}
+
+const char *ktest_arg(const char *key)
+{
+    size_t n = strlen(key);
+    for (int i = 0; i < nargs; i++)
+        if (strncmp(args[i], key, n) == 0 && args[i][n] == '=')
+            return args[i] + n + 1;
+    return NULL;
+}
 
 /* Benchmarks run only when named. */
 static bool strstr_bench(const char *name)
@@ -42,7 +62,7 @@ int ktest_run(const char *name)
     bool found = false;
     for (size_t i = 0; i < ARRAY_SIZE(suites); i++) {
         bool is_bench = strstr_bench(suites[i].name);
-        if ((strcmp(name, "all") == 0 && !is_bench) || strcmp(name, suites[i].name) == 0) {
+        if ((strcmp(name, "all") == 0 && !is_bench && !suites[i].named_only) || strcmp(name, suites[i].name) == 0) {
             suites[i].run();
             found = true;
         }

@@ -24,3 +24,11 @@ UNIT_TESTS += kernel_platform
 UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c \
 	kernel/drivers/mptable.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
 	vmm/boot/mptable.c common/mptable.c
+
+# virtio: the virtio_mmio.device= parser and the split virtqueue on host memory.
+UNIT_TESTS += kernel_virtio_mmio_param kernel_virtqueue
+UNIT_SRCS_kernel_virtio_mmio_param := tests/unit/kernel_virtio_mmio_param.c \
+	kernel/drivers/virtio/mmio_param.c
+UNIT_SRCS_kernel_virtqueue := tests/unit/kernel_virtqueue.c kernel/drivers/virtio/virtqueue.c
+UNIT_TESTS += kernel_page
+UNIT_SRCS_kernel_page := tests/unit/kernel_page.c kernel/mm/page.c

@@ -54,6 +54,29 @@ static void test_driver_params_kept_and_consumed(void **state)
     assert_string_equal(cmdline_param(&cl, "ip"), "dhcp");
 }
 
+static void test_appended_virtio_mmio_devices_are_parameters(void **state)
+{
+    parse("--bootchart /prog a virtio_mmio.device=512@0xfeb00e00:12 b "
+          "virtio_mmio.device=4K@0xd0000000:5");
+    assert_int_equal(cl.argc, 3);
+    assert_string_equal(cl.argv[1], "a");
+    assert_string_equal(cl.argv[2], "b");
+    assert_int_equal(cl.nparams, 2);
+    assert_string_equal(cmdline_param(&cl, "virtio_mmio.device"), "4K@0xd0000000:5");
+}
+
+static void test_kernel_test_and_its_arguments(void **state)
+{
+    parse("--test=virtio-blk --test-arg=seed=3 --test-arg=id=disk0 virtio_blk.seg_max=2");
+    assert_string_equal(cl.test, "virtio-blk");
+    assert_int_equal(cl.ntest_args, 2);
+    assert_string_equal(cl.test_args[0], "seed=3");
+    assert_string_equal(cl.test_args[1], "id=disk0");
+    assert_int_equal(cl.argc, 0);
+    assert_int_equal(cl.nunknown, 0);
+    assert_string_equal(cmdline_param(&cl, "virtio_blk.seg_max"), "2");
+}
+
 static void test_program_arguments_are_verbatim(void **state)
 {
     parse("/prog --bootchart x=y -- \"two words\"");
@@ -133,6 +156,8 @@ int main(void)
         cmocka_unit_test(test_firecracker_defaults_are_quiet),
         cmocka_unit_test(test_driver_params_kept_and_consumed),
         cmocka_unit_test(test_program_arguments_are_verbatim),
+        cmocka_unit_test(test_appended_virtio_mmio_devices_are_parameters),
+        cmocka_unit_test(test_kernel_test_and_its_arguments),
         cmocka_unit_test(test_monitor_appended_tokens_after_program),
         cmocka_unit_test(test_double_dash_and_init),
         cmocka_unit_test(test_unknown_and_bad_values_reported),

@@ -9,12 +9,21 @@
 struct ktest_suite {
     const char *name;
     void (*run)(void);
+    bool named_only; /* not part of "all" (needs devices the command line must provide) */
 };
 
 /* The suites (kernel/tests/NAME_test.c), listed in kernel/tests/ktest.c. */
 void ktest_smp(void);
 void ktest_timer(void);
 void ktest_sched_bench(void);
+void ktest_virtio_blk(void);
+void ktest_blk_bench(void);
+void ktest_entropy(void);
+
+/* Arguments for the suites: --test-arg=key=value (kernel_main hands them over). */
+void ktest_set_args(int argc, const char *const *argv);
+/* The value of --test-arg=key=value, or NULL. */
+const char *ktest_arg(const char *key);
 
 /* Records one check. */
 void ktest_check(const char *suite, const char *what, bool ok, const char *fmt, ...)

@@ -22,6 +22,9 @@ static inline paddr_t virt_to_phys(const void *v)
 void page_init(const struct boot_info *bi);
 paddr_t page_alloc(void);        /* a zeroed page, or 0 when memory is exhausted */
 paddr_t page_alloc_dirty(void);  /* contents undefined: for pages about to be overwritten */
+/* n physically contiguous zeroed pages (virtqueue rings, DMA pools), or 0. Taken from the unused
+ * part of a RAM range; give them back one page at a time with page_free. */
+paddr_t page_alloc_contig(unsigned n);
 void page_free(paddr_t p);
 uint64_t page_ram_top(void);     /* end of the highest RAM range */
 uint64_t page_free_count(void);

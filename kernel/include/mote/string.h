@@ -15,6 +15,11 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 bool str_starts(const char *s, const char *prefix);
+/* Appends src at dst (no bound: the caller sized dst) and returns the end (at its NUL). */
+char *str_put(char *dst, const char *src);
+/* Appends v in lowercase hex, at least digits digits, and returns the end (at its NUL). A few
+ * instructions a digit, for names built at boot (snprintf costs hundreds). */
+char *str_put_hex(char *dst, uint64_t v, unsigned digits);
 /* Parses an unsigned number (decimal, or hex with 0x); returns 0 or -EINVAL. */
 int parse_u64(const char *s, uint64_t *out);
 

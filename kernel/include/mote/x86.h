@@ -29,6 +29,22 @@ static inline void outw(uint16_t port, uint16_t v)
 {
     __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
@@ -88,6 +104,11 @@ static inline void cpu_halt(void)
 static inline void cli(void)
 {
     __asm__ volatile("cli");
+}
+/* Full barrier (stores before later loads) without SSE's mfence: a locked no-op on the stack. */
+static inline void cpu_mb(void)
+{
+    __asm__ volatile("lock addl $0, (%%rsp)" : : : "memory", "cc");
 }
 
 #endif
