@@ -71,6 +71,13 @@ static void parse_option(struct cmdline *cl, const char *tok)
             cl->test_args[cl->ntest_args++] = tok + 11;
         else
             cl->truncated = true;
+    } else if (str_starts(tok, "--rootfs=") && tok[9]) {
+        cl->rootfs = tok + 9;
+    } else if (str_starts(tok, "--mount=") && tok[8]) {
+        if (cl->nmounts < CMDLINE_MAX_MOUNTS)
+            cl->mounts[cl->nmounts++] = tok + 8;
+        else
+            cl->truncated = true;
     } else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
         if (cl->nenv < CMDLINE_MAX_ENV)
             cl->env[cl->nenv++] = tok + 6;

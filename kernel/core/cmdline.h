@@ -15,6 +15,7 @@
 #define CMDLINE_MAX_ENV 32
 #define CMDLINE_MAX_UNKNOWN 8
 #define CMDLINE_MAX_TEST_ARGS 8
+#define CMDLINE_MAX_MOUNTS 4
 
 struct cmdline {
     bool bootchart, nopci, noacpi, strace;
@@ -31,6 +32,9 @@ struct cmdline {
     bool truncated;                     /* more arguments or parameters than fit */
     const char *test_args[CMDLINE_MAX_TEST_ARGS]; /* --test-arg=X, in order */
     int ntest_args;
+    const char *rootfs;                 /* --rootfs=/dev/vda: an ext4 disk as / */
+    const char *mounts[CMDLINE_MAX_MOUNTS]; /* --mount=/dev/vdb:/data */
+    int nmounts;
 };
 
 /* Splits buf in place (it must stay alive) and fills *cl. Double quotes group words. */

@@ -7,6 +7,7 @@
 #include "drivers/drivers.h"
 #include "fs/initrd.h"
 #include "fs/vfs.h"
+#include "fs/ext4/vfs_glue.h"
 #include "linux/process.h"
 #include "mote/bootchart.h"
 #include "mote/arch.h"
@@ -134,6 +135,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
         panic("ramfs: out of memory building the file tree");
     if (bi.initrd_size && initrd_unpack(bi.initrd_addr, bi.initrd_size) < 0)
         pr_err("mote: the initrd could not be unpacked (files from it may be missing)\n");
+    ext4_vfs_mount_cmdline(&cl);
     struct bootfs_file first;
     if (cl.argc == 0 && bootfs_first(&first) == 0) {
         cl.argv[cl.argc++] = first.name;
@@ -168,6 +170,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
 __noreturn void program_exited(int status)
 {
     printk(LOG_WARN, "program exited with status %d\n", status);
+    ext4_vfs_unmount_all();
     power_off(status);
 }
 

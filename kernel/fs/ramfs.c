@@ -62,6 +62,8 @@ static int materialize(struct inode *ino)
 
 int ramfs_truncate(struct inode *ino, uint64_t size)
 {
+    if (ino->bops)
+        return ino->bops->truncate(ino, size);
     if (size > FILE_MAX)
         return -EFBIG;
     if (ino->ext) {
@@ -93,6 +95,8 @@ int ramfs_truncate(struct inode *ino, uint64_t size)
 
 long ramfs_read(struct inode *ino, void *buf, size_t len, uint64_t off)
 {
+    if (ino->bops)
+        return ino->bops->read(ino, buf, len, off);
     if (off >= ino->size)
         return 0;
     size_t n = MIN(len, ino->size - off);
@@ -115,6 +119,8 @@ long ramfs_read(struct inode *ino, void *buf, size_t len, uint64_t off)
 
 long ramfs_write(struct inode *ino, const void *buf, size_t len, uint64_t off)
 {
+    if (ino->bops)
+        return ino->bops->write(ino, buf, len, off);
     if (off >= FILE_MAX || len > FILE_MAX - off)
         return -EFBIG;
     if (len == 0)
@@ -165,6 +171,14 @@ paddr_t ramfs_page_phys(struct inode *ino, uint64_t idx)
 
 const uint8_t *ramfs_view(struct inode *ino)
 {
+    if (ino->bops) { /* a copy, read from the backing file system */
+        uint8_t *v = ino->size ? kmalloc(ino->size) : NULL;
+        if (v && ino->bops->read(ino, v, ino->size, 0) != (long)ino->size) {
+            kfree(v);
+            v = NULL;
+        }
+        return v;
+    }
     if (ino->ext)
         return ino->ext;
     uint64_t n = ALIGN_UP(ino->size, PAGE_SIZE) / PAGE_SIZE;
@@ -181,6 +195,10 @@ const uint8_t *ramfs_view(struct inode *ino)
 
 void ramfs_unview(struct inode *ino, const uint8_t *view)
 {
+    if (ino->bops) {
+        kfree((void *)view);
+        return;
+    }
     if (view && view != ino->ext)
         vunmap((void *)view, ALIGN_UP(ino->size, PAGE_SIZE) / PAGE_SIZE);
 }

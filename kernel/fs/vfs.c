@@ -37,6 +37,11 @@ struct inode *vfs_new_inode(uint32_t mode)
 
 static void inode_free(struct inode *ino)
 {
+    if (ino->bops) { /* the backing file system has already dropped it */
+        if (ino->bops->release)
+            ino->bops->release(ino);
+        ino->bops = NULL;
+    }
     if (S_ISREG(ino->mode))
         ramfs_truncate(ino, 0);
     kfree(ino->pages);
@@ -82,8 +87,19 @@ static void rehash(struct inode *dir, uint32_t size)
     dir->hsize = size;
 }
 
+/* A directory with a backing file system reads its entries the first time it is used. */
+static void load(struct inode *dir)
+{
+    if (dir->bops && !dir->bloaded) {
+        dir->bloaded = true;
+        if (dir->bops->load_dir(dir))
+            dir->bloaded = false; /* an error: tried again next time */
+    }
+}
+
 static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
 {
+    load(dir);
     struct dentry *d = dir->htab ? dir->htab[name_hash(name, n) & (dir->hsize - 1)]
                                  : dir->children;
     for (; d; d = dir->htab ? d->hnext : d->next)
@@ -144,6 +160,17 @@ static int add_entry(struct inode *dir, const char *name, struct inode *ino)
     return 0;
 }
 
+int vfs_add_loaded(struct inode *dir, const char *name, struct inode *ino)
+{
+    if (find_dentry(dir, name, strlen(name)))
+        return -EEXIST; /* a name of the tree in memory (/dev, /proc, the bootfs) wins */
+    uint32_t dn = dir->nlink, n = ino->nlink;
+    int rc = add_entry(dir, name, ino);
+    dir->nlink = dn;
+    ino->nlink = n;
+    return rc;
+}
+
 static bool valid_name(const char *name)
 {
     return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
@@ -159,10 +186,18 @@ int vfs_link(struct inode *dir, const char *name, struct inode *ino)
         return -EEXIST;
     if (S_ISDIR(ino->mode) && ino->nlink)
         return -EPERM; /* no hard links to directories */
+    if (dir->bops || ino->bops) {
+        if (dir->bops != ino->bops || !dir->bops->link)
+            return -EXDEV;
+        int rc = dir->bops->link(dir, name, ino);
+        if (rc)
+            return rc;
+    }
     return add_entry(dir, name, ino);
 }
 
-int vfs_mknod(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
+static int make_node(struct inode *dir, const char *name, uint32_t mode, const char *target,
+                     struct inode **out)
 {
     if (!S_ISDIR(dir->mode))
         return -ENOTDIR;
@@ -173,6 +208,13 @@ int vfs_mknod(struct inode *dir, const char *name, uint32_t mode, struct inode *
         return -ENOMEM;
     if (S_ISDIR(mode))
         ino->nlink = 1; /* its own "." */
+    if (dir->bops) {
+        int rc = dir->bops->mknod(dir, name, ino, target);
+        if (rc) {
+            kfree(ino);
+            return rc;
+        }
+    }
     int rc = add_entry(dir, name, ino);
     if (rc) {
         kfree(ino);
@@ -181,6 +223,11 @@ int vfs_mknod(struct inode *dir, const char *name, uint32_t mode, struct inode *
     if (out)
         *out = ino;
     return 0;
+}
+
+int vfs_mknod(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
+{
+    return make_node(dir, name, mode, NULL, out);
 }
 
 int vfs_symlink(struct inode *dir, const char *name, const char *target)
@@ -195,7 +242,7 @@ int vfs_symlink(struct inode *dir, const char *name, const char *target)
         return -ENOMEM;
     memcpy(t, target, n + 1);
     struct inode *ino;
-    int rc = vfs_mknod(dir, name, S_IFLNK | 0777, &ino);
+    int rc = make_node(dir, name, S_IFLNK | 0777, t, &ino);
     if (rc) {
         kfree(t);
         return rc;
@@ -257,6 +304,11 @@ int vfs_unlink(struct inode *dir, const char *name, bool rmdir)
         return -ENOTEMPTY;
     if (ino == root)
         return -EBUSY;
+    if (dir->bops) {
+        int rc = dir->bops->unlink(dir, name, ino);
+        if (rc)
+            return rc;
+    }
     drop_entry(dir, name);
     if (ino->nlink == 0 && ino->refs <= 0)
         inode_free(ino);
@@ -292,6 +344,13 @@ int vfs_rename(struct inode *odir, const char *oname, struct inode *ndir, const 
             return -ENOTDIR;
         if (S_ISDIR(dst->mode) && dst->children)
             return -ENOTEMPTY;
+    }
+    if (odir->bops || ndir->bops) {
+        if (odir->bops != ndir->bops)
+            return -EXDEV;
+        int rc = odir->bops->rename(odir, oname, ndir, nname); /* -EXDEV across mounts */
+        if (rc)
+            return rc;
     }
     vfs_inode_get(src);
     drop_entry(odir, oname);
@@ -458,6 +517,7 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size)
 
 const char *vfs_dirent(struct inode *dir, uint64_t i, struct inode **ino, struct dirent_cursor *c)
 {
+    load(dir);
     if (i == 0) {
         *ino = dir;
         return ".";

@@ -73,6 +73,22 @@ struct kts {
     int64_t sec, nsec;
 };
 
+/* A file system behind inodes (fs/ext4/vfs_glue.c): the tree in memory is its cache; each change
+ * goes to it first. Calls return 0 or a negative errno. */
+struct vfs_backing_ops {
+    int (*load_dir)(struct inode *dir); /* adds the directory's entries (once) */
+    long (*read)(struct inode *ino, void *buf, size_t len, uint64_t off);
+    long (*write)(struct inode *ino, const void *buf, size_t len, uint64_t off);
+    int (*truncate)(struct inode *ino, uint64_t size);
+    /* ino: the new inode (mode set), to be given its backing; target for symlinks */
+    int (*mknod)(struct inode *dir, const char *name, struct inode *ino, const char *target);
+    int (*link)(struct inode *dir, const char *name, struct inode *ino);
+    int (*unlink)(struct inode *dir, const char *name, struct inode *ino);
+    int (*rename)(struct inode *odir, const char *oname, struct inode *ndir, const char *nname);
+    int (*sync)(struct inode *ino);
+    void (*release)(struct inode *ino); /* the inode is freed */
+};
+
 struct inode {
     uint64_t ino;
     uint32_t mode, nlink, uid, gid, rdev;
@@ -94,7 +110,13 @@ struct inode {
     paddr_t *pages;
     uint64_t npages; /* entries in pages[] (0 = hole) */
     char *target;    /* symlinks */
+    /* a backing file system (NULL: ramfs); directories load their entries on first use */
+    const struct vfs_backing_ops *bops;
+    void *bpriv;
+    bool bloaded;
 };
+/* Adds an entry for an inode the backing file system already has (no backing call). */
+int vfs_add_loaded(struct inode *dir, const char *name, struct inode *ino);
 
 struct file {
     int refs;

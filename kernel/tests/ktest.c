@@ -12,6 +12,8 @@ static const struct ktest_suite suites[] = {
     {"virtio-blk", ktest_virtio_blk, true},
     {"blk-bench", ktest_blk_bench, true},
     {"entropy", ktest_entropy, true},
+    {"ext4", ktest_ext4, true},
+    {"ext4-bench", ktest_ext4_bench, true},
 };
 
 static unsigned passed, failed;

@@ -19,6 +19,8 @@ void ktest_sched_bench(void);
 void ktest_virtio_blk(void);
 void ktest_blk_bench(void);
 void ktest_entropy(void);
+void ktest_ext4(void);
+void ktest_ext4_bench(void);
 
 /* Arguments for the suites: --test-arg=key=value (kernel_main hands them over). */
 void ktest_set_args(int argc, const char *const *argv);
