@@ -30,6 +30,18 @@ static void test_osv_style(void **state)
     assert_int_equal(cl.nunknown, 0);
 }
 
+static void test_root_file_systems(void **state)
+{
+    parse("--rootfs=/dev/vda --mount=/dev/vdb:/data --mount=/dev/vdc:/x/y /app root=/dev/vdz rw");
+    assert_int_equal(cl.nunknown, 0);
+    assert_string_equal(cl.rootfs, "/dev/vda");
+    assert_int_equal(cl.nmounts, 2);
+    assert_string_equal(cl.mounts[0], "/dev/vdb:/data");
+    assert_string_equal(cl.mounts[1], "/dev/vdc:/x/y");
+    assert_string_equal(cmdline_param(&cl, "root"), "/dev/vdz"); /* Firecracker's, after the program */
+    assert_int_equal(cl.argc, 1);
+}
+
 static void test_firecracker_defaults_are_quiet(void **state)
 {
     parse("reboot=k panic=1 nomodule 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.dumbkbd "
@@ -153,6 +165,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_osv_style),
+        cmocka_unit_test(test_root_file_systems),
         cmocka_unit_test(test_firecracker_defaults_are_quiet),
         cmocka_unit_test(test_driver_params_kept_and_consumed),
         cmocka_unit_test(test_program_arguments_are_verbatim),
