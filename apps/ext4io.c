@@ -42,12 +42,36 @@ static int durable(void)
         sleep(1);
 }
 
+/* "mounts": a second disk on /data (--mount=/dev/vdb:/data) next to the ext4 root. */
+static int mounts(void)
+{
+    char s[64];
+    int fd = open("/data/hello.txt", O_RDONLY);
+    if (fd < 0 || read(fd, s, sizeof(s)) != 20 || memcmp(s, "hello from the host\n", 20))
+        return fail("read /data/hello.txt");
+    close(fd);
+    fd = open("/data/new.txt", O_CREAT | O_WRONLY, 0600);
+    if (fd < 0 || write(fd, "second disk\n", 12) != 12 || fsync(fd))
+        return fail("write /data/new.txt");
+    close(fd);
+    if (rename("/data/new.txt", "/moved.txt") == 0 || errno != EXDEV)
+        return fail("rename across mounts is EXDEV");
+    if (link("/data/new.txt", "/linked.txt") == 0 || errno != EXDEV)
+        return fail("link across mounts is EXDEV");
+    if (mkdir("/data/made-here", 0755) || mkdir("/on-root", 0755))
+        return fail("mkdir on both");
+    printf("ext4io: ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static unsigned char buf[1 << 20];
     char s[256];
     if (argc > 1 && !strcmp(argv[1], "durable"))
         return durable();
+    if (argc > 1 && !strcmp(argv[1], "mounts"))
+        return mounts();
     int fd = open("/hello.txt", O_RDONLY);
     if (fd < 0 || read(fd, s, sizeof(s)) != 20 || memcmp(s, "hello from the host\n", 20))
         return fail("read /hello.txt");

@@ -156,3 +156,38 @@ def test_fsync_survives_kill(tmp_path):
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
     state = subprocess.run(["dumpe2fs", "-h", img], capture_output=True, text=True).stdout
     assert re.search(r"Filesystem state:\s+not clean$", state, re.M), state
+
+
+def test_second_disk_mounted(tmp_path):
+    """--rootfs=/dev/vda --mount=/dev/vdb:/data: two ext4 disks; links and renames across them
+    are EXDEV; both are unmounted clean at power-off."""
+    if not shutil_which("mke2fs"):
+        pytest.skip("mke2fs (e2fsprogs) missing")
+    from conftest import BUILD
+    root_tree, data_tree = tmp_path / "root", tmp_path / "data"
+    os.makedirs(root_tree)
+    with open(os.path.join(BUILD, "apps", "ext4io"), "rb") as f, open(root_tree / "ext4io", "wb") as g:
+        g.write(f.read())
+    os.chmod(root_tree / "ext4io", 0o755)
+    os.makedirs(data_tree)
+    (data_tree / "hello.txt").write_text("hello from the host\n")
+    imgs = [str(tmp_path / "root.img"), str(tmp_path / "data.img")]
+    for tree, img in zip((root_tree, data_tree), imgs):
+        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", str(tree), img, "32M"], check=True,
+                       capture_output=True)
+    r = qemu_boot("microvm,acpi=off", "--rootfs=/dev/vda --mount=/dev/vdb:/data /ext4io mounts",
+                  mem="256", timeout=90,
+                  extra=["-drive", f"id=d0,file={imgs[0]},format=raw,if=none",
+                         "-drive", f"id=d1,file={imgs[1]},format=raw,if=none",
+                         "-global", "virtio-mmio.force-legacy=off",
+                         "-device", "virtio-blk-device,drive=d0", "-device", "virtio-blk-device,drive=d1"])
+    assert "ext4io: ok" in r.out, r.out
+    assert r.status == qemu_status(0), r.out
+    for img in imgs:
+        fsck = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
+        assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+        state = subprocess.run(["dumpe2fs", "-h", img], capture_output=True, text=True).stdout
+        assert re.search(r"Filesystem state:\s+clean$", state, re.M), state
+    assert debugfs(imgs[1], "cat /new.txt") == b"second disk\n"
+    assert b"made-here" in debugfs(imgs[1], "ls /")
+    assert b"on-root" in debugfs(imgs[0], "ls /")

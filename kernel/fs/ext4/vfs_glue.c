@@ -276,8 +276,14 @@ int ext4_vfs_mount(const char *dev, struct inode *at, bool ro)
         return -ENODEV;
     }
     if (at->bops) {
-        pr_err("ext4: %s: the directory is a mount already\n", dev);
-        return -EBUSY;
+        /* a directory of another mount (made by --mount): covered, as Linux does, if nothing of
+         * it is in memory yet and it is not a mount's root itself */
+        if (at->bops != &ext4_bops || at->children || B(at)->ino == ext4_root(B(at)->m->fs)) {
+            pr_err("ext4: %s: the directory is a mount already or not empty\n", dev);
+            return -EBUSY;
+        }
+        release(at);
+        at->bops = NULL;
     }
     struct emount *m = kzalloc(sizeof(*m));
     if (!m)
