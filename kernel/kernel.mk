@@ -124,7 +124,8 @@ $(BUILD)/kernel-obj/syscall_names.c.o: $(BUILD)/kernel-gen/syscall_names.c
 # The bootfs linked into the image: hello first (the default program), then the test programs.
 # `make image APP=path/to/static-binary` links a different program as the default.
 BOOTFS_FILES := /hello=$(BUILD)/apps/hello /exitcode=$(BUILD)/apps/exitcode \
-	/segv=$(BUILD)/apps/segv /pvmsyscall=$(BUILD)/apps/pvmsyscall
+	/segv=$(BUILD)/apps/segv /pvmsyscall=$(BUILD)/apps/pvmsyscall \
+	/cpufeatures=$(BUILD)/apps/cpufeatures
 
 $(BUILD)/bootfs.img: $(BUILD)/tools/mkbootfs $(APP_BINS)
 	$(call quiet,BOOTFS,$@)

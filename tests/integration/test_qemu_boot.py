@@ -88,3 +88,14 @@ def test_missing_program():
 def test_small_memory():
     r = qemu_boot("microvm", "/hello", mem="2")
     assert "Hello from C code" in r.out
+
+
+def test_avx_is_not_offered():
+    """The scheduler saves FPU/SSE state with fxsave (PVM's CPL0 emulator runs no xsave), so the
+    kernel leaves CR4.OSXSAVE clear: CPUID tells programs OSXSAVE = 0 (libc then avoids AVX) and
+    an AVX instruction is SIGILL, even on a CPU that has AVX."""
+    r = qemu_boot("microvm", "/cpufeatures", extra=["-cpu", "max"])
+    assert "sse2=1 osxsave=0 avx-cpu=1" in r.out, r.out
+    r = qemu_boot("microvm", "/cpufeatures avx", extra=["-cpu", "max"])
+    assert "program killed: SIGILL" in r.out
+    assert r.status == qemu_status(128 + 4)
