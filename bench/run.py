@@ -12,7 +12,9 @@ BENCHES = [
     ("bench/boot.py", ["--runs", "20"]),
     ("bench/sched.py", ["--runs", "20"]),
     ("bench/api.py", []),
+    ("bench/syscall.py", ["--runs", "20"]),
     ("bench/blk.py", []),
+    ("bench/ext4.py", []),
 ]
 
 

@@ -172,6 +172,7 @@ def main():
                 break
         rows.append(("smallest -m for hello", f"{smallest} MiB", "", "QEMU microvm"))
 
+    print("## Linux system calls and programs (`bench/syscall.py`)\n")
     print(f"Command: bench/syscall.py --runs {a.runs} --calls {a.calls} --big-mib {a.big_mib}\n")
     print("| measurement | Mote | host | notes |")
     print("|---|---|---|---|")
