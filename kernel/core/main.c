@@ -131,7 +131,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     int files = bootfs_init();
     if (files < 0)
         panic("bootfs: the image linked into the kernel is corrupt");
-    if (vfs_init() || dev_init() || initrd_add_bootfs() < 0)
+    if (vfs_init() || dev_init() || dev_add_disks() || initrd_add_bootfs() < 0)
         panic("ramfs: out of memory building the file tree");
     if (bi.initrd_size && initrd_unpack(bi.initrd_addr, bi.initrd_size) < 0)
         pr_err("mote: the initrd could not be unpacked (files from it may be missing)\n");

@@ -60,7 +60,9 @@ int mptable_parse(struct platform *p, phys_reader rd)
     p->nioapics = 0;
     const uint8_t *e = (const uint8_t *)(t + 1), *end = (const uint8_t *)t + t->length;
     int isa_bus = -1;
-    for (unsigned i = 0; i < t->oemcount && e < end; i++) {
+    /* Entries are walked by the table's length, as Linux does: some firmware (QEMU microvm's
+     * qboot) leaves the entry count at 0. */
+    while (e < end) {
         size_t size = e[0] == MP_PROCESSOR ? sizeof(struct mpc_cpu) : 8;
         if (e + size > end || e[0] > MP_LINTSRC)
             return -EINVAL;

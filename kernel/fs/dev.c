@@ -7,11 +7,13 @@
 #include "fs/initrd.h"
 #include "fs/vfs.h"
 #include "linux/process.h"
+#include "mote/blk.h"
 #include "mote/bootchart.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
 #include "mote/random.h"
 #include "mote/string.h"
+#include "mote/uspace.h"
 #include "mote/x86.h"
 
 #define CTRL_D 0x04
@@ -207,6 +209,119 @@ int dev_init(void)
         dentries[i].name = nodes[i].name;
         dentries[i].len = strlen(nodes[i].name);
         vfs_attach(dir, &dentries[i]);
+    }
+    return 0;
+}
+
+/* Block-device files /dev/vda, /dev/vdb, ...: one per disk of the block layer, in discovery order
+ * (Linux's virtio-blk names). Byte ranges become whole-sector requests through a page-sized
+ * bounce buffer per disk (read-modify-write for partial sectors); fsync is a device flush;
+ * ioctl answers BLKGETSIZE64 and BLKSSZGET. */
+#define MAX_DISK_NODES 8
+#define BLKSSZGET 0x1268
+#define BLKGETSIZE64 0x80081272
+#define SECTOR BLK_SECTOR_SIZE
+
+struct disk_node {
+    struct inode ino;
+    struct dentry dentry;
+    char name[8];
+    struct blk_dev *d;
+    uint8_t *bounce; /* one page, physically contiguous */
+};
+
+static struct disk_node disk_nodes[MAX_DISK_NODES];
+
+static long disk_io(struct file *f, void *buf, size_t len, uint64_t *pos, bool write)
+{
+    struct disk_node *n = f->inode->bpriv;
+    uint64_t size = n->d->sectors * SECTOR;
+    if (write && n->d->read_only)
+        return -EROFS;
+    if (*pos >= size)
+        return write && len ? -ENOSPC : 0;
+    len = MIN(len, size - *pos);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t off = *pos + done;
+        size_t in = off % SECTOR, chunk = MIN(len - done, PAGE_SIZE - in);
+        size_t bytes = ALIGN_UP(in + chunk, SECTOR);
+        uint64_t sector = off / SECTOR;
+        bool partial = in || (in + chunk) % SECTOR;
+        if ((!write || partial) && blk_read_sync(n->d, sector, n->bounce, bytes))
+            return done ? (long)done : -EIO;
+        if (write) {
+            memcpy(n->bounce + in, (const uint8_t *)buf + done, chunk);
+            if (blk_write_sync(n->d, sector, n->bounce, bytes))
+                return done ? (long)done : -EIO;
+        } else {
+            memcpy((uint8_t *)buf + done, n->bounce + in, chunk);
+        }
+        done += chunk;
+    }
+    *pos += done;
+    return done;
+}
+
+static long disk_read(struct file *f, void *buf, size_t len, uint64_t *pos)
+{
+    return disk_io(f, buf, len, pos, false);
+}
+
+static long disk_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
+{
+    return disk_io(f, (void *)buf, len, pos, true);
+}
+
+static long disk_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
+{
+    struct disk_node *n = f->inode->bpriv;
+    if (cmd == BLKGETSIZE64) {
+        uint64_t size = n->d->sectors * SECTOR;
+        return copy_to_user(arg, &size, sizeof(size));
+    }
+    if (cmd == BLKSSZGET) {
+        int ssz = SECTOR;
+        return copy_to_user(arg, &ssz, sizeof(ssz));
+    }
+    return -ENOTTY;
+}
+
+static int disk_sync(struct inode *ino)
+{
+    struct disk_node *n = ino->bpriv;
+    return n->d->can_flush && blk_flush_sync(n->d) ? -EIO : 0;
+}
+
+static const struct file_ops disk_ops = {
+    .read = disk_read, .write = disk_write, .poll = always_ready, .ioctl = disk_ioctl};
+static const struct vfs_backing_ops disk_bops = {.sync = disk_sync};
+
+int dev_add_disks(void)
+{
+    static struct inode *dev_dir;
+    unsigned count = MIN(blk_count(), (unsigned)MAX_DISK_NODES);
+    for (unsigned i = 0; i < count; i++) {
+        struct disk_node *n = &disk_nodes[i];
+        snprintf(n->name, sizeof(n->name), "vd%c", 'a' + i);
+        n->d = blk_find(n->name);
+        paddr_t page = n->d ? page_alloc_dirty() : 0;
+        if (!page)
+            return -ENOMEM;
+        n->bounce = phys_to_virt(page);
+        if (!dev_dir && !(dev_dir = vfs_child(vfs_root(), "dev")))
+            return -ENOENT;
+        vfs_init_inode(&n->ino, S_IFBLK | 0660);
+        n->ino.rdev = 254u << 8 | i * 16; /* virtblk's major, 16 minors a disk */
+        n->ino.size = n->d->sectors * SECTOR;
+        n->ino.fops = &disk_ops;
+        n->ino.bops = &disk_bops;
+        n->ino.bpriv = n;
+        n->ino.bloaded = true;
+        n->dentry.inode = &n->ino;
+        n->dentry.name = n->name;
+        n->dentry.len = strlen(n->name);
+        vfs_attach(dev_dir, &n->dentry);
     }
     return 0;
 }

@@ -83,7 +83,8 @@ long sys_write(uint64_t fd, uint64_t buf, uint64_t len)
 static bool seekable(const struct file *f)
 {
     return f->inode &&
-           (S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISCHR(f->inode->mode));
+           (S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISCHR(f->inode->mode) ||
+            S_ISBLK(f->inode->mode));
 }
 
 long sys_pread64(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off)
@@ -91,7 +92,7 @@ long sys_pread64(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off)
     struct file *f = fd_get((int)fd);
     if (!f)
         return -EBADF;
-    if (!f->inode || !S_ISREG(f->inode->mode))
+    if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISBLK(f->inode->mode)))
         return f->inode && S_ISDIR(f->inode->mode) ? -EISDIR : -ESPIPE;
     if ((int64_t)off < 0)
         return -EINVAL;
@@ -104,7 +105,7 @@ long sys_pwrite64(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off)
     struct file *f = fd_get((int)fd);
     if (!f)
         return -EBADF;
-    if (!f->inode || !S_ISREG(f->inode->mode))
+    if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISBLK(f->inode->mode)))
         return -ESPIPE;
     if ((int64_t)off < 0)
         return -EINVAL;
@@ -210,7 +211,7 @@ long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence)
         base = f->pos;
         break;
     case SEEK_END:
-        base = S_ISREG(f->inode->mode) ? (int64_t)f->inode->size : 0;
+        base = S_ISREG(f->inode->mode) || S_ISBLK(f->inode->mode) ? (int64_t)f->inode->size : 0;
         break;
     default:
         return -EINVAL;
@@ -310,7 +311,8 @@ long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg)
         return -EBADF;
     if (!f->ops->ioctl)
         return -ENOTTY;
-    return f->ops->ioctl(f, cmd, arg);
+    /* Linux's ioctl takes an unsigned int: libc passes an int, sign-extended for _IOR codes. */
+    return f->ops->ioctl(f, (uint32_t)cmd, arg);
 }
 
 long sys_fsync(uint64_t fd)

@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from conftest import qemu_boot, qemu_status
+from conftest import BUILD, qemu_boot, qemu_status
 
 DISK_BYTES = 8 << 20
 RO_BYTES = 1 << 20
@@ -191,3 +191,28 @@ def test_unknown_kernel_test():
     r = qemu_boot("microvm", "--test=nonesuch")
     assert "no test suite named nonesuch" in r.out
     assert r.status == qemu_status(127)
+
+
+def test_block_device_file(tmp_path):
+    """/dev/vda: a disk as a file (lseek to the end, BLKGETSIZE64, unaligned pwrite, fsync,
+    pread); the host sees exactly those bytes."""
+    import subprocess
+    img = tmp_path / "disk.img"
+    img.write_bytes(b"\0" * (8 << 20))
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "blkfile").write_bytes(open(os.path.join(BUILD, "apps", "blkfile"), "rb").read())
+    (root / "blkfile").chmod(0o755)
+    initrd = tmp_path / "initrd"
+    with open(initrd, "wb") as out:
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], input=b"blkfile\n", cwd=root,
+                       stdout=out, check=True)
+    r = qemu_boot("microvm,acpi=off", "/blkfile /dev/vda 1000",
+                  extra=["-initrd", str(initrd), "-drive", f"id=d0,file={img},format=raw,if=none",
+                         "-device", "virtio-blk-device,drive=d0"])
+    assert "size lseek=8388608 ioctl=8388608" in r.out, r.out
+    assert "wrote and read back 3000 bytes at 1000" in r.out
+    assert r.status == qemu_status(0)
+    data = img.read_bytes()
+    assert data[1000:4000] == bytes(ord("A") + i % 26 for i in range(3000))
+    assert data[999] == 0 and data[4000] == 0

@@ -44,6 +44,20 @@ static void test_mptable_from_motevm(void **state)
     }
 }
 
+static void test_mptable_entry_count_zero(void **state)
+{
+    memset(mem, 0, sizeof(mem));
+    assert_true(mptable_build(mem + 0x9fc00, 0x400, 2) > 0);
+    struct mpf_intel *mpf = (struct mpf_intel *)(mem + 0x9fc00);
+    struct mpc_table *t = (struct mpc_table *)(mem + mpf->physptr);
+    t->oemcount = 0; /* as QEMU microvm's firmware writes it */
+    t->checksum = 0;
+    t->checksum = (uint8_t)(0 - mp_checksum(t, t->length));
+    platform_defaults(&p);
+    assert_int_equal(mptable_parse(&p, rd), 0);
+    assert_int_equal(p.ncpus, 2);
+}
+
 static void test_mptable_bad(void **state)
 {
     memset(mem, 0, sizeof(mem));
@@ -193,6 +207,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mptable_from_motevm),
+        cmocka_unit_test(test_mptable_entry_count_zero),
         cmocka_unit_test(test_mptable_bad),
         cmocka_unit_test(test_acpi),
         cmocka_unit_test(test_acpi_hint_and_bad),
