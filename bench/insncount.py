@@ -30,10 +30,11 @@ def in_kernel(pc):
     return 0x100000 <= pc < 0x1000000 or pc >= 0xffffffff80000000
 
 
-def count(log_path, profile=None):
+def executions(log_path):
+    """Yields (pc, cpl, op, first) for every instruction execution in a QEMU trace: op is its
+    mnemonic ("rep movsb" for string instructions) and first is False for the second and later
+    iterations of a rep instruction, which count once."""
     mnem = {}
-    started = False
-    res = {"instructions": 0, "iterations": 0, "io": 0, "msr": 0, "cpuid": 0, "hlt": 0}
     last_pc = None
     with open(log_path, errors="replace") as f:
         for line in f:
@@ -48,25 +49,40 @@ def count(log_path, profile=None):
             if not m:
                 continue
             pc, flags = int(m.group(2), 16), int(m.group(3), 16)
-            if not started:
-                if not in_kernel(pc):
-                    continue
-                started = True
-            if flags & 3 == 3:
-                res["first_user_pc"] = hex(pc)
-                return res
-            res["iterations"] += 1
             op = mnem.get(pc, "")
-            repeat = pc == last_pc and op.startswith("rep")
+            first = not (pc == last_pc and op.startswith("rep"))
             last_pc = pc
-            if repeat:
+            yield pc, flags & 3, op, first
+
+
+def exit_kind(op):
+    """The kind of exit an instruction causes on KVM ("io", "msr", "cpuid", "hlt"), or None."""
+    for kind, pat in EXIT_KINDS.items():
+        if pat.match(op):
+            return kind
+    return None
+
+
+def count(log_path, profile=None):
+    res = {"instructions": 0, "iterations": 0, "io": 0, "msr": 0, "cpuid": 0, "hlt": 0}
+    started = False
+    for pc, cpl, op, first in executions(log_path):
+        if not started:
+            if not in_kernel(pc):
                 continue
-            res["instructions"] += 1
-            if profile is not None:
-                profile[pc] = profile.get(pc, 0) + 1
-            for kind, pat in EXIT_KINDS.items():
-                if pat.match(op.replace("rep ", "rep  ").replace("  ", " ")) or pat.match(op):
-                    res[kind] += 1
+            started = True
+        if cpl == 3:
+            res["first_user_pc"] = hex(pc)
+            return res
+        res["iterations"] += 1
+        if not first:
+            continue
+        res["instructions"] += 1
+        if profile is not None:
+            profile[pc] = profile.get(pc, 0) + 1
+        kind = exit_kind(op)
+        if kind:
+            res[kind] += 1
     res["error"] = "the program never started"
     return res
 

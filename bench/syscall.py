@@ -26,7 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from insncount import EXIT_KINDS, INSN, TRACE  # noqa: E402
+from insncount import executions, exit_kind  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 KERNEL = os.path.join(BUILD, "mote.elf")
@@ -74,35 +74,18 @@ def ns_per_call(text):
 def count_cpl0_after_start(log_path):
     """CPL0 instructions (rep counted once) and exiting instructions after the program's first
     instruction."""
-    mnem, res = {}, {"instructions": 0, "io": 0, "msr": 0, "cpuid": 0, "hlt": 0}
-    user_seen, last_pc = False, None
-    with open(log_path, errors="replace") as f:
-        for line in f:
-            m = INSN.match(line)
-            if m:
-                ops = m.group(2)
-                if ops in ("rep", "repe", "repne", "repz", "repnz") and m.group(3):
-                    ops = "rep " + m.group(3)
-                mnem[int(m.group(1), 16)] = ops
-                continue
-            m = TRACE.match(line)
-            if not m:
-                continue
-            pc, flags = int(m.group(2), 16), int(m.group(3), 16)
-            if flags & 3 == 3:
-                user_seen = True
-                last_pc = None
-                continue
-            if not user_seen:
-                continue
-            op = mnem.get(pc, "")
-            if pc == last_pc and op.startswith("rep"):
-                continue
-            last_pc = pc
-            res["instructions"] += 1
-            for kind, pat in EXIT_KINDS.items():
-                if pat.match(op):
-                    res[kind] += 1
+    res = {"instructions": 0, "io": 0, "msr": 0, "cpuid": 0, "hlt": 0}
+    user_seen = False
+    for pc, cpl, op, first in executions(log_path):
+        if cpl == 3:
+            user_seen = True
+            continue
+        if not user_seen or not first:
+            continue
+        res["instructions"] += 1
+        kind = exit_kind(op)
+        if kind:
+            res[kind] += 1
     return res
 
 
