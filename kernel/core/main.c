@@ -25,7 +25,6 @@
 #include "mote/uspace.h"
 #include "mote/x86.h"
 
-#define EARLY_MAP_LIMIT (1ull << 30) /* the early page tables reach the first GiB */
 #define EXIT_NOT_FOUND 127
 
 void irq_enable_all(void);
@@ -34,13 +33,6 @@ static struct boot_info bi;
 static struct cmdline cl;
 
 static const char *const default_env[] = {"PATH=/bin:/usr/bin", "HOME=/", "TERM=linux"};
-
-static const void *early_phys(uint64_t paddr, size_t len)
-{
-    if (paddr >= EARLY_MAP_LIMIT || len > EARLY_MAP_LIMIT - paddr)
-        return NULL;
-    return phys_to_virt(paddr);
-}
 
 static void fpu_init(void)
 {
@@ -88,9 +80,9 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     const char *why = "unknown boot protocol";
     int rc = -EINVAL;
     if (protocol == BOOT_LINUX64)
-        rc = bootinfo_from_linux(&bi, info, early_phys, &why);
+        rc = bootinfo_from_linux(&bi, info, phys_read_low, &why);
     else if (protocol == BOOT_PVH)
-        rc = bootinfo_from_pvh(&bi, info, early_phys, &why);
+        rc = bootinfo_from_pvh(&bi, info, phys_read_low, &why);
     if (rc)
         panic("boot: %s", why);
 

@@ -9,16 +9,8 @@
 #include "mote/string.h"
 #include "mote/x86.h"
 
-#define LOW_LIMIT (1ull << 30) /* firmware tables live in the first GiB */
 
 struct platform platform;
-
-static const void *read_low(uint64_t paddr, size_t len)
-{
-    if (paddr >= LOW_LIMIT || len > LOW_LIMIT - paddr)
-        return NULL;
-    return phys_to_virt(paddr);
-}
 
 void platform_init(const struct boot_info *bi, bool noacpi)
 {
@@ -28,14 +20,14 @@ void platform_init(const struct boot_info *bi, bool noacpi)
         /* Linux-boot loaders that have ACPI say where (acpi_rsdp_addr); scanning the 128 KiB
          * BIOS area costs ~40 000 emulated instructions under PVM, so it is done only for
          * PVH loaders (QEMU's firmware leaves the RSDP there). */
-        rc = acpi_parse(&platform, bi->rsdp, bi->protocol == BOOT_PVH, read_low);
+        rc = acpi_parse(&platform, bi->rsdp, bi->protocol == BOOT_PVH, phys_read_low);
         if (rc == -EINVAL)
             pr_warn("acpi: tables are broken; trying the MP table\n");
         if (rc)
             platform_defaults(&platform);
     }
     if (rc) {
-        rc = mptable_parse(&platform, read_low);
+        rc = mptable_parse(&platform, phys_read_low);
         if (rc == -EINVAL)
             pr_warn("mptable: table is broken; assuming one CPU\n");
         if (rc)
@@ -49,9 +41,9 @@ void platform_init(const struct boot_info *bi, bool noacpi)
  * hardware-reduced sleep control register or to PM1a/PM1b control. Returns only on failure. */
 void platform_acpi_poweroff(void)
 {
-    if (strcmp(platform.source, "ACPI") != 0 || acpi_read_fadt(&platform, read_low))
+    if (strcmp(platform.source, "ACPI") != 0 || acpi_read_fadt(&platform, phys_read_low))
         return;
-    int typ = acpi_s5_type(platform.dsdt, read_low);
+    int typ = acpi_s5_type(platform.dsdt, phys_read_low);
     if (typ < 0)
         typ = platform.hw_reduced ? 5 : 0; /* the common values when the DSDT says nothing */
     const struct acpi_gas *g = &platform.sleep_ctl;

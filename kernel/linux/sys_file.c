@@ -134,6 +134,25 @@ static long check_iov(uint64_t iov, uint64_t cnt, uint64_t *total)
     return 0;
 }
 
+/* readv/writev after the vector is checked: one transfer per segment at the file position,
+ * stopping at a short one; an error after some bytes reports those bytes. */
+static long iov_each(struct file *f, const struct iovec *v, uint64_t cnt,
+                     long (*xfer)(struct file *, uint64_t, uint64_t, uint64_t *))
+{
+    long done = 0;
+    for (uint64_t i = 0; i < cnt; i++) {
+        if (!v[i].len)
+            continue;
+        long n = xfer(f, v[i].base, v[i].len, &f->pos);
+        if (n < 0)
+            return done ? done : n;
+        done += n;
+        if ((uint64_t)n < v[i].len)
+            break;
+    }
+    return done;
+}
+
 long sys_readv(uint64_t fd, uint64_t iov, uint64_t cnt)
 {
     struct file *f = fd_get((int)fd);
@@ -144,18 +163,7 @@ long sys_readv(uint64_t fd, uint64_t iov, uint64_t cnt)
     if (rc)
         return rc;
     const struct iovec *v = (const struct iovec *)iov;
-    long done = 0;
-    for (uint64_t i = 0; i < cnt; i++) {
-        if (!v[i].len)
-            continue;
-        long n = do_read(f, v[i].base, v[i].len, &f->pos);
-        if (n < 0)
-            return done ? done : n;
-        done += n;
-        if ((uint64_t)n < v[i].len)
-            break;
-    }
-    return done;
+    return iov_each(f, v, cnt, do_read);
 }
 
 long sys_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
@@ -181,18 +189,7 @@ long sys_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
         long w = f->ops->write(f, merged, n, &f->pos);
         return w == -EPIPE ? signal_self(SIGPIPE, w) : w;
     }
-    long done = 0;
-    for (uint64_t i = 0; i < cnt; i++) {
-        if (!v[i].len)
-            continue;
-        long n = do_write(f, v[i].base, v[i].len, &f->pos);
-        if (n < 0)
-            return done ? done : n;
-        done += n;
-        if ((uint64_t)n < v[i].len)
-            break;
-    }
-    return done;
+    return iov_each(f, v, cnt, do_write);
 }
 
 long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence)

@@ -282,3 +282,11 @@ void kstack_free(void *stack)
     if (kstack_nfree < sizeof(kstack_free_list) / sizeof(kstack_free_list[0]))
         kstack_free_list[kstack_nfree++] = (uint64_t)stack;
 }
+
+
+const void *phys_read_low(uint64_t paddr, size_t len)
+{
+    if (paddr >= DIRECT0_SIZE || len > DIRECT0_SIZE - paddr)
+        return NULL;
+    return phys_to_virt(paddr);
+}

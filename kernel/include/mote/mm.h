@@ -17,6 +17,11 @@ static inline paddr_t virt_to_phys(const void *v)
     return a >= KERNEL_VMA ? a - KERNEL_VMA : a - DIRECT_MAP;
 }
 
+/* Reads firmware and loader structures: a pointer to [paddr, paddr + len) through the direct
+ * map of the first GiB (mapped by the early and the final page tables alike), or NULL past it.
+ * A phys_reader (boot/bootinfo.h). */
+const void *phys_read_low(uint64_t paddr, size_t len);
+
 /* Physical pages (mm/page.c). page_init takes every E820_RAM range except page 0, the kernel image
  * and the initrd; call it after the boot info has been copied out of low memory. */
 void page_init(const struct boot_info *bi);
