@@ -27,7 +27,7 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from insncount import EXIT_KINDS, INSN, TRACE, in_kernel  # noqa: E402
+from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn  # noqa: E402
 
 KERNEL = os.path.join(ROOT, "build", "mote.elf")
 QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
@@ -109,12 +109,9 @@ def walk_trace(log, marks=None, syms=None, driver=None):
     last_pc = None
     with open(log, errors="replace") as f:
         for line in f:
-            m = INSN.match(line)
-            if m:
-                ops = m.group(2)
-                if ops in ("rep", "repe", "repne", "repz", "repnz") and m.group(3):
-                    ops = "rep " + m.group(3)
-                mnem[int(m.group(1), 16)] = ops
+            insn = parse_insn(line)
+            if insn:
+                mnem[insn[0]] = insn[1]
                 continue
             m = MR_OP.match(line)
             if m:

@@ -30,6 +30,18 @@ def in_kernel(pc):
     return 0x100000 <= pc < 0x1000000 or pc >= 0xffffffff80000000
 
 
+def parse_insn(line):
+    """(pc, mnemonic) from an in_asm line of the trace ("rep movsb" for string instructions),
+    or None for any other line."""
+    m = INSN.match(line)
+    if not m:
+        return None
+    ops = m.group(2)
+    if ops in ("rep", "repe", "repne", "repz", "repnz") and m.group(3):
+        ops = "rep " + m.group(3)
+    return int(m.group(1), 16), ops
+
+
 def executions(log_path):
     """Yields (pc, cpl, op, first) for every instruction execution in a QEMU trace: op is its
     mnemonic ("rep movsb" for string instructions) and first is False for the second and later
@@ -38,12 +50,9 @@ def executions(log_path):
     last_pc = None
     with open(log_path, errors="replace") as f:
         for line in f:
-            m = INSN.match(line)
-            if m:
-                ops = m.group(2)
-                if ops in ("rep", "repe", "repne", "repz", "repnz") and m.group(3):
-                    ops = "rep " + m.group(3)
-                mnem[int(m.group(1), 16)] = ops
+            insn = parse_insn(line)
+            if insn:
+                mnem[insn[0]] = insn[1]
                 continue
             m = TRACE.match(line)
             if not m:
