@@ -2,7 +2,8 @@
  * the interface is up with an address, then serves until the host is done: the stack answers
  * ARP and ping by itself; this suite adds a UDP echo and a TCP echo on port 7 (lwIP's raw API,
  * no socket layer) so the host can push data both ways through the driver. A UDP datagram
- * "quit" on port 9 ends the suite; --test-arg=seconds=N (default 120) bounds the wait.
+ * "quit" on port 9 ends the suite; --test-arg=seconds=N (default 120) bounds the wait;
+ * --test-arg=serve=no stops after the checks (the DHCP test).
  * The host's side is tests/integration/test_net_qemu.py. */
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
@@ -99,7 +100,13 @@ void ktest_net(void)
     UNLOCK_TCPIP_CORE();
     CHECK("eth0 up with an address", up, "no address");
     CHECK("echo services", l != NULL, "cannot bind port 7");
-    if (!l)
+    const ip4_addr_t *a = netif_ip4_addr(&d->netif), *m = netif_ip4_netmask(&d->netif),
+                     *g = netif_ip4_gw(&d->netif);
+    char as[16], ms[16], gs[16];
+    pr_err("test %s: %s %s/%s gw %s\n", SUITE, d->name, ip4addr_ntoa_r(a, as, sizeof(as)),
+           ip4addr_ntoa_r(m, ms, sizeof(ms)), ip4addr_ntoa_r(g, gs, sizeof(gs)));
+    const char *serve = ktest_arg("serve");
+    if (!l || (serve && strcmp(serve, "no") == 0))
         return;
 
     uint64_t seconds = 120;

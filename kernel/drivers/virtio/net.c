@@ -496,7 +496,11 @@ static int vnet_probe(struct virtio_device *d)
     nd->transport = d->name;
     nd->init = vnet_netif_init;
     nd->priv = v;
-    return net_dev_add(nd);
+    int rc = net_dev_add(nd);
+    if (rc == 0)
+        pr_info("virtio-net: %s on %s: features %lx, %u-byte header, %u receive buffers\n",
+                nd->name, d->name, d->features, v->hdr_len, v->rx_target);
+    return rc;
 }
 
 const struct virtio_driver virtio_net_driver = {
