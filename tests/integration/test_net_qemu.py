@@ -1,7 +1,8 @@
 """The kernel's network stack (virtio-net driver, lwIP, address configuration) on QEMU TCG, over
 the three virtio transports: microvm with virtio-net-device (MMIO), pc with virtio-net-pci legacy
 (disable-modern=on) and modern (disable-legacy=on), and a legacy device with every optional
-feature off (10-byte header, software checksums, no event index, no indirect descriptors). The
+feature off (10-byte header, software checksums, no event index, no indirect descriptors); and
+a 4 MiB guest, two CPUs, polling, two devices. The
 guest runs --test=net (kernel/tests/net_test.c: UDP and TCP echo on port 7); the host pings it,
 full-size frames included, and pushes data through both echoes from a network namespace with a
 tap (netns.py). ip=dhcp is checked against QEMU's user-mode DHCP server; malformed ip= and --ip=
@@ -13,12 +14,15 @@ import sys
 import pytest
 
 from conftest import qemu_boot, qemu_status
-from netns import QemuGuest, netns  # noqa: F401 (the fixture)
+from netns import NetNS, QemuGuest, netns, skip_unless_possible  # noqa: F401 (netns: the fixture)
 
 PEER = [sys.executable, os.path.join(os.path.dirname(__file__), "netpeer.py")]
 
 TRANSPORTS = {
-    "mmio": ("microvm,acpi=off", ["-device", "virtio-net-device,netdev=n0"]),
+    "mmio": ("microvm,acpi=off", ["-global", "virtio-mmio.force-legacy=off",
+                                  "-device", "virtio-net-device,netdev=n0"]),
+    "mmio-legacy": ("microvm,acpi=off", ["-global", "virtio-mmio.force-legacy=on",
+                                         "-device", "virtio-net-device,netdev=n0"]),
     "pci-legacy": ("pc", ["-device", "virtio-net-pci,netdev=n0,disable-modern=on"]),
     "pci-modern": ("pc", ["-device", "virtio-net-pci,netdev=n0,disable-legacy=on"]),
     "pci-legacy-plain": ("pc", ["-device", "virtio-net-pci,netdev=n0,disable-modern=on,"
@@ -27,10 +31,10 @@ TRANSPORTS = {
 }
 
 
-def boot_net_test(ns, transport, extra_cmdline=""):
+def boot_net_test(ns, transport, extra_cmdline="", mem=128, extra=()):
     machine, dev = TRANSPORTS[transport]
     g = QemuGuest(ns, machine, f"{ns.static_ip_arg()} {extra_cmdline} --test=net "
-                  "--test-arg=seconds=90", dev)
+                  "--test-arg=seconds=90", dev + list(extra), mem=mem)
     g.wait_for("serving on eth0")
     return g
 
@@ -66,6 +70,47 @@ def test_ping_and_echo(netns, transport):
         assert r.returncode == 0, r.stdout + r.stderr
     finally:
         finish_net_test(netns, g)
+
+
+VARIANTS = {
+    "4MiB": dict(mem=4),                        # the smallest guest: 32 receive buffers
+    "2cpus": dict(extra=["-smp", "2"]),         # the tcpip thread and the interrupt apart
+    "polled": dict(extra_cmdline="virtio.poll"),  # no interrupts: the pass on a 1 ms timer
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_guest_variants(netns, variant):
+    g = boot_net_test(netns, "mmio", **VARIANTS[variant])
+    try:
+        r = netns.run(["ping", "-c", "2", "-i", "0.2", "-W", "5", "-s", "1472", netns.guest_ip])
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = peer(netns, "tcp", netns.guest_ip, 7, 512 * 1024)
+        assert r.returncode == 0, r.stdout + r.stderr
+    finally:
+        finish_net_test(netns, g)
+
+
+def test_two_devices():
+    """eth0 and eth1 in discovery order, each its own interface: eth0 by DHCP from QEMU's
+    slirp, eth1 (the tap) with --ip on another subnet; the host pings eth1."""
+    skip_unless_possible()
+    ns = NetNS(host_ip="192.168.100.1", guest_ip="192.168.100.2")
+    try:
+        dev = ["-global", "virtio-mmio.force-legacy=off",
+               "-netdev", "user,id=u0", "-device", "virtio-net-device,netdev=u0",
+               "-device", "virtio-net-device,netdev=n0"]
+        g = QemuGuest(ns, "microvm,acpi=off", f"ip=dhcp --ip=eth1,{ns.guest_ip},{ns.netmask} "
+                      "--test=net --test-arg=seconds=60", dev)
+        try:
+            out = g.wait_for("serving on eth0")
+            assert "test net: eth0 10.0.2.15/255.255.255.0 gw 10.0.2.2" in out, out
+            r = ns.run(["ping", "-c", "2", "-i", "0.2", "-W", "5", ns.guest_ip])
+            assert r.returncode == 0, r.stdout + r.stderr
+        finally:
+            finish_net_test(ns, g)
+    finally:
+        ns.close()
 
 
 def test_osv_options(netns):
