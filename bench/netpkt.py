@@ -12,7 +12,12 @@ through the driver and the device notification, back to idle. Prints the median 
 (instructions, exits) split into driver, lwIP, and the rest (interrupt entry, scheduler, locks),
 and with --profile the functions of the median one.
 
-  sudo bench/netpkt.py [--transport mmio|pci-legacy|pci-modern] [--size 1472] [--count 10]"""
+With --tcp BYTES the host instead pushes BYTES through the guest's TCP echo (full-size segments
+both ways, ACKs, batches of frames per wake-up) and the count is per frame over every wake-up
+that ran tcp_input: instructions and exits per frame, received and sent counted alike.
+
+  sudo bench/netpkt.py [--transport mmio|pci-legacy|pci-modern] [--size 1472] [--count 10]
+  sudo bench/netpkt.py --tcp 1048576 [--profile]"""
 import argparse
 import glob
 import json
@@ -75,12 +80,14 @@ def sym_of(syms, pc):
 
 def wakeups(log, syms, groups):
     """Segments of the trace between hlt instructions, each with its instruction counts (total,
-    per group, per function) and exits."""
+    per group, per function), exits, and frames: entries of ethernet_input (received) and of
+    vnet_linkoutput (sent)."""
     mnem, segs, last_pc, started = {}, [], None, False
     cur = None
+    entry = {addr: name for addr, name in syms if name in ("ethernet_input", "vnet_linkoutput")}
 
     def new():
-        return {"insns": 0, "driver": 0, "lwip": 0, "exits": 0, "funcs": {}}
+        return {"insns": 0, "driver": 0, "lwip": 0, "exits": 0, "funcs": {}, "rx": 0, "tx": 0}
 
     with open(log, errors="replace") as f:
         for line in f:
@@ -113,6 +120,8 @@ def wakeups(log, syms, groups):
                 continue
             last_pc = pc
             cur["insns"] += 1
+            if pc in entry:
+                cur["rx" if entry[pc] == "ethernet_input" else "tx"] += 1
             name = sym_of(syms, pc)
             cur["funcs"][name] = cur["funcs"].get(name, 0) + 1
             g = groups.get(name)
@@ -135,6 +144,9 @@ def main():
     ap.add_argument("--size", type=int, default=1472, help="ping payload (1472: 1514-byte frames)")
     ap.add_argument("--count", type=int, default=10)
     ap.add_argument("--interval", type=float, default=0.5)
+    ap.add_argument("--tcp", type=int, metavar="BYTES",
+                    help="instead of pings: a TCP echo of BYTES through the guest; prints the "
+                    "instructions per frame over every wake-up that ran tcp_input")
     ap.add_argument("--profile", action="store_true")
     a = ap.parse_args()
     if os.geteuid() != 0:
@@ -154,15 +166,40 @@ def main():
             # ARP both ways first, so each counted ping is the same work.
             ns.run(["ping", "-c", "2", "-W", "5", ns.guest_ip])
             time.sleep(1)
-            r = ns.run(["ping", "-c", str(a.count), "-i", str(a.interval), "-W", "10", "-s",
-                        str(a.size), ns.guest_ip], timeout=600)
-            ns.run([sys.executable, os.path.join(ROOT, "tests", "integration", "netpeer.py"),
-                    "quit", ns.guest_ip])
+            peer = [sys.executable, os.path.join(ROOT, "tests", "integration", "netpeer.py")]
+            if a.tcp:
+                r = ns.run(peer + ["tcp", ns.guest_ip, "7", str(a.tcp)], timeout=600)
+            else:
+                r = ns.run(["ping", "-c", str(a.count), "-i", str(a.interval), "-W", "10",
+                            "-s", str(a.size), ns.guest_ip], timeout=600)
+            ns.run(peer + ["quit", ns.guest_ip])
             g.finish(timeout=300)
             syms, groups = symbols(a.kernel)
-            segs = [s for s in wakeups(log, syms, groups) if "icmp_input" in s["funcs"]]
+            segs = [s for s in wakeups(log, syms, groups)
+                    if ("tcp_input" if a.tcp else "icmp_input") in s["funcs"]]
     finally:
         ns.close()
+    if a.tcp:
+        tot = {k: sum(s[k] for s in segs) for k in ("insns", "driver", "lwip", "exits", "rx",
+                                                    "tx")}
+        frames = tot["rx"] + tot["tx"]
+        res = {"transport": a.transport, "tcp_bytes": a.tcp, "wakeups": len(segs),
+               "frames_rx": tot["rx"], "frames_tx": tot["tx"],
+               "insns_per_frame": round(tot["insns"] / max(frames, 1)),
+               "driver_per_frame": round(tot["driver"] / max(frames, 1)),
+               "lwip_per_frame": round(tot["lwip"] / max(frames, 1)),
+               "exits_per_frame": round(tot["exits"] / max(frames, 1), 2),
+               "frames_per_wakeup": round(frames / max(len(segs), 1), 1)}
+        json.dump(res, sys.stdout)
+        print()
+        if a.profile:
+            funcs = {}
+            for sg in segs:
+                for k, v in sg["funcs"].items():
+                    funcs[k] = funcs.get(k, 0) + v
+            for name, n in sorted(funcs.items(), key=lambda x: -x[1])[:40]:
+                print(f"{n / max(frames, 1):7.1f}  {groups_name(name, groups)}  {name}")
+        return 0
     if len(segs) < a.count:
         print(f"netpkt: {len(segs)} ping wake-ups found, {a.count} sent:\n{r.stdout}",
               file=sys.stderr)
