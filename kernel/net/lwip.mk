@@ -44,5 +44,6 @@ LWIP_SRCS += $(LWIP_DIR)/netif/ethernet.c
 LWIP_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(LWIP_SRCS))
 KERNEL_OBJS += $(LWIP_OBJS)
 
-$(LWIP_DIR)/core/init.c:
+# Only when a source is missing (make finds no file to use instead).
+$(LWIP_DIR)/%.c:
 	@echo "third_party/lwip is missing: run scripts/setup (it unpacks Debian's lwIP source)" >&2; exit 1
