@@ -44,6 +44,7 @@ LWIP_SRCS += $(LWIP_DIR)/netif/ethernet.c
 LWIP_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(LWIP_SRCS))
 KERNEL_OBJS += $(LWIP_OBJS)
 
-# Only when a source is missing (make finds no file to use instead).
-$(LWIP_DIR)/%.c:
+# Kernel files include lwIP's headers too: without the tree, say how to get it (scripts/setup).
+$(KERNEL_OBJS): | $(LWIP_DIR)/include/lwip/init.h
+$(LWIP_DIR)/include/lwip/init.h:
 	@echo "third_party/lwip is missing: run scripts/setup (it unpacks Debian's lwIP source)" >&2; exit 1
