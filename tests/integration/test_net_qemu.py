@@ -8,12 +8,13 @@ full-size frames included, and pushes data through both echoes from a network na
 tap (netns.py). ip=dhcp is checked against QEMU's user-mode DHCP server; malformed ip= and --ip=
 values must stop the boot with one clear line."""
 import os
-import subprocess
+import shutil
 import sys
 
 import pytest
 
 from conftest import qemu_boot, qemu_status
+from test_programs import BUSYBOX, make_cpio, need_busybox
 from netns import NetNS, QemuGuest, netns, skip_unless_possible  # noqa: F401 (netns: the fixture)
 
 PEER = [sys.executable, os.path.join(os.path.dirname(__file__), "netpeer.py")]
@@ -131,13 +132,42 @@ def test_osv_options(netns):
         finish_net_test(netns, g)
 
 
-def test_dhcp_from_qemu_user_networking():
-    """ip=dhcp: a lease from QEMU's user-mode (slirp) DHCP server: 10.0.2.15, gateway 10.0.2.2.
-    Needs no root: slirp lives inside QEMU."""
-    r = qemu_boot("microvm,acpi=off", "ip=dhcp --bootchart --test=net --test-arg=serve=no",
-                  extra=["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"])
-    assert "test net: eth0 10.0.2.15/255.255.255.0 gw 10.0.2.2" in r.out, r.out
+@pytest.fixture(scope="module")
+def cat_initrd(tmp_path_factory):
+    """An initrd with busybox's cat, to show the program's view of /etc."""
+    need_busybox()
+    root = tmp_path_factory.mktemp("netinitrd")
+    (root / "bin").mkdir()
+    shutil.copy(BUSYBOX, root / "bin" / "busybox")
+    os.symlink("busybox", root / "bin" / "cat")
+    return make_cpio(root, tmp_path_factory.mktemp("cpio") / "initrd.cpio")
+
+
+SLIRP = ["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"]
+
+
+def test_dhcp_from_qemu_user_networking(cat_initrd):
+    """ip=dhcp: a lease from QEMU's user-mode (slirp) DHCP server: 10.0.2.15, gateway 10.0.2.2,
+    name server 10.0.2.3 (in /etc/resolv.conf for the program). No root needed: slirp lives
+    inside QEMU."""
+    r = qemu_boot("microvm,acpi=off", "--verbose --bootchart ip=dhcp /bin/cat /etc/resolv.conf",
+                  extra=SLIRP + ["-initrd", str(cat_initrd)])
+    assert "net: eth0 52:54:00:12:34:56 10.0.2.15/255.255.255.0 gw 10.0.2.2\n" in r.out, r.out
     assert "Network initialized" in r.out, r.out
+    assert "nameserver 10.0.2.3\n" in r.out, r.out
+    assert r.status == qemu_status(0), r.out
+
+
+def test_static_name_servers(cat_initrd):
+    """ip='s dns0/dns1 fields and --nameserver= end up in /etc/resolv.conf."""
+    r = qemu_boot("microvm,acpi=off", "ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off:"
+                  "10.0.2.3:9.9.9.9 /bin/cat /etc/resolv.conf",
+                  extra=SLIRP + ["-initrd", str(cat_initrd)])
+    assert "nameserver 10.0.2.3\nnameserver 9.9.9.9\n" in r.out, r.out
+    r = qemu_boot("microvm,acpi=off", "--ip=eth0,10.0.2.15,255.255.255.0 --defaultgw=10.0.2.2 "
+                  "--nameserver=10.0.2.3 /bin/cat /etc/resolv.conf",
+                  extra=SLIRP + ["-initrd", str(cat_initrd)])
+    assert "nameserver 10.0.2.3\n" in r.out and "9.9.9.9" not in r.out, r.out
     assert r.status == qemu_status(0), r.out
 
 
