@@ -166,7 +166,7 @@ def main():
                                 "--test-arg=seconds=300", dev + trace, kernel=a.kernel)
             g.wait_for("serving on eth0", timeout=300)
             # ARP both ways first, so each counted ping is the same work.
-            ns.run(["ping", "-c", "2", "-W", "5", ns.guest_ip])
+            ns.run(["ping", "-c", "2", "-W", "5", "-s", str(a.size), ns.guest_ip])
             time.sleep(1)
             peer = [sys.executable, os.path.join(ROOT, "tests", "integration", "netpeer.py")]
             if a.tcp:
