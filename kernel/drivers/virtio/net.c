@@ -27,6 +27,9 @@
 #define VNET_TX_SEGS 16     /* descriptors a frame may take: header + pbuf chain */
 #define VNET_RX_BATCH 32    /* frames taken from the used ring under one lock hold */
 #define VNET_FRAME_MAX 1536 /* 1514 + a VLAN tag, rounded: no GSO is negotiated */
+/* Receive buffers posted at boot (~190 instructions each: a device that is never used costs
+ * little); a pass that takes n frames lets the ring grow by n, up to the RAM-based target. */
+#define VNET_RX_START 32
 
 /* A receive buffer: the custom pbuf, then the virtio header right before the frame, at an offset
  * that leaves lwIP room to turn the frame around in place (an ICMP echo reply grows IP, Ethernet
@@ -47,7 +50,8 @@ struct vnet {
     spinlock_t lock;            /* both queues and the buffer counts */
     struct vq *rx, *tx;
     unsigned hdr_len;           /* 12 (VERSION_1 or MRG_RXBUF), else 10 */
-    unsigned rx_target;         /* buffers the device should hold */
+    unsigned rx_target;         /* buffers the device should hold under load */
+    unsigned rx_want;           /* ... and now: grows from VNET_RX_START with the traffic */
     unsigned rx_posted;         /* buffers the device holds */
     unsigned rx_alloc;          /* buffers in existence (device, lwIP, free) */
     bool irq, up, csum_tx, csum_rx, tx_full;
@@ -83,10 +87,10 @@ static int rxbuf_post(struct vnet *v, struct rxbuf *b)
     return rc;
 }
 
-/* Tops the ring up to rx_target with new buffers; called with the lock held. */
+/* Tops the ring up to rx_want with new buffers; called with the lock held. */
 static void rx_refill(struct vnet *v)
 {
-    while (v->rx_posted < v->rx_target && vq_free(v->rx)) {
+    while (v->rx_posted < v->rx_want && vq_free(v->rx)) {
         struct rxbuf *b = rxbuf_new(v);
         if (!b || rxbuf_post(v, b)) {
             if (b) {
@@ -106,7 +110,7 @@ static void rxbuf_free(struct pbuf *p)
     struct vnet *v = b->v;
     uint64_t flags = spin_lock(&v->lock);
     bool kick = false;
-    if (v->rx_posted < v->rx_target && rxbuf_post(v, b) == 0) {
+    if (v->rx_posted < v->rx_want && rxbuf_post(v, b) == 0) {
         kick = !v->in_poll && vq_kick_prepare(v->rx);
     } else {
         v->rx_alloc--;
@@ -361,6 +365,7 @@ static void vnet_poll(void *arg)
             rx_frame(v, got[i], lens[i]);
         tx_collect(v);
         flags = spin_lock(&v->lock);
+        v->rx_want = MIN(v->rx_target, v->rx_want + n);
         rx_refill(v);
         if (n == VNET_RX_BATCH) {
             spin_unlock(&v->lock, flags);
@@ -476,6 +481,7 @@ static int vnet_probe(struct virtio_device *d)
     v->tx_hdrs = phys_to_virt(hp);
     v->tx_hdrs_pa = hp;
     v->rx_target = rx_target_for_ram(v->rx->size);
+    v->rx_want = MIN(v->rx_target, (unsigned)VNET_RX_START);
     v->csum_tx = virtio_has(d, VIRTIO_NET_F_CSUM);
     v->csum_rx = virtio_has(d, VIRTIO_NET_F_GUEST_CSUM);
     v->irq = virtio_irq_mode(d);
