@@ -120,9 +120,10 @@ void ktest_net(void)
     /* Asleep until then: no wake-ups of ours in the host's measurements (bench/netpkt.py). */
     sys_arch_sem_wait(&quit_sem, (u32_t)(seconds * 1000));
     CHECK("the host said quit", quit, "timed out after %lu s", seconds);
-    pr_err("test %s: frames rx %lu tx %lu, dropped rx %lu tx %lu; udp echoed %u, tcp "
-           "connections %u, %lu bytes echoed\n", SUITE, d->rx_frames, d->tx_frames,
-           d->rx_drops, d->tx_drops, udp_echoed, tcp_conns, tcp_bytes);
+    pr_err("test %s: frames rx %lu tx %lu, dropped rx %lu tx %lu, refused while the ring was "
+           "full %lu; udp echoed %u, tcp connections %u, %lu bytes echoed\n", SUITE,
+           d->rx_frames, d->tx_frames, d->rx_drops, d->tx_drops, d->tx_busy, udp_echoed,
+           tcp_conns, tcp_bytes);
     CHECK("no frame dropped", d->rx_drops == 0 && d->tx_drops == 0,
                 "rx %lu tx %lu", d->rx_drops, d->tx_drops);
 }

@@ -8,6 +8,7 @@ full-size frames included, and pushes data through both echoes from a network na
 tap (netns.py). ip=dhcp is checked against QEMU's user-mode DHCP server; malformed ip= and --ip=
 values must stop the boot with one clear line."""
 import os
+import re
 import shutil
 import sys
 
@@ -82,8 +83,10 @@ VARIANTS = {
     "polled": dict(extra_cmdline="virtio.poll"),  # no interrupts: the pass on a 1 ms timer
     # MRG_RXBUF with 256-byte receive buffers: a full-size frame spans 6 of them
     "mergeable": dict(extra_cmdline="--verbose virtio_net.rxbuf=256"),
+    # a 4-entry transmit ring: full under TCP, frames refused, the ring's interrupt, tcp_txnow
+    "tx-ring-full": dict(extra_cmdline="--verbose virtio_net.txq=4"),
 }
-VARIANT_SAYS = {"mergeable": "receive buffers of 256 bytes"}
+VARIANT_SAYS = {"mergeable": "receive buffers of 256 bytes", "tx-ring-full": "transmit ring 4\n"}
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -96,7 +99,9 @@ def test_guest_variants(netns, variant):
         r = peer(netns, "tcp", netns.guest_ip, 7, 512 * 1024)
         assert r.returncode == 0, r.stdout + r.stderr
     finally:
-        finish_net_test(netns, g)
+        out = finish_net_test(netns, g).out
+    busy = int(re.search(r"refused while the ring was full (\d+)", out).group(1))
+    assert (busy > 0) == (variant == "tx-ring-full"), out
 
 
 def test_two_devices():

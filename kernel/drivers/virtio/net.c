@@ -296,6 +296,10 @@ static err_t vnet_linkoutput(struct netif *netif, struct pbuf *p)
         if (c)
             pbuf_free(c);
     }
+    if (rc == -ENOSPC) {
+        v->nd.tx_busy++; /* refused, not lost: lwIP's TCP sends it again (tcp_txnow) */
+        return ERR_MEM;
+    }
     if (rc) {
         v->nd.tx_drops++;
         return ERR_MEM;
@@ -507,9 +511,10 @@ static unsigned rx_target_for_ram(unsigned qsize)
     return (unsigned)MIN(n, (uint64_t)qsize);
 }
 
-/* virtio_net.rxbuf=N (tests): N device-writable bytes a receive buffer instead of a whole frame,
- * so that with MRG_RXBUF frames span buffers. */
-static uint32_t rxbuf_param;
+/* Tests: virtio_net.rxbuf=N, N device-writable bytes a receive buffer instead of a whole frame,
+ * so that with MRG_RXBUF frames span buffers; virtio_net.txq=N, a transmit ring of N entries
+ * (where the transport lets the driver choose), so that it fills. */
+static uint32_t rxbuf_param, txq_param;
 
 static void vnet_params(struct cmdline *cl)
 {
@@ -524,7 +529,14 @@ static void vnet_params(struct cmdline *cl)
         rxbuf_param = (uint32_t)v;
     else if (s)
         pr_warn("virtio-net: ignoring virtio_net.rxbuf=%s (64 to %u)\n", s, VNET_FRAME_MAX);
+    s = cmdline_param(cl, "virtio_net.txq");
+    if (s && parse_u64(s, &v) == 0 && v >= 2 && v <= VNET_QUEUE_MAX && !(v & (v - 1)))
+        txq_param = (uint32_t)v;
+    else if (s)
+        pr_warn("virtio-net: ignoring virtio_net.txq=%s (a power of 2, 2 to %u)\n", s,
+                VNET_QUEUE_MAX);
     cmdline_consume(cl, "virtio_net.rxbuf");
+    cmdline_consume(cl, "virtio_net.txq");
 }
 
 static int vnet_probe(struct virtio_device *d)
@@ -539,7 +551,8 @@ static int vnet_probe(struct virtio_device *d)
                      ? sizeof(struct virtio_net_hdr) : VIRTIO_NET_HDR_LEGACY_SIZE;
     v->rx = virtio_setup_vq(d, VNET_RXQ, VNET_QUEUE_MAX, 0, vnet_callback, v);
     /* No callback yet: the core would ask for transmit interrupts (vnet_netif_init). */
-    v->tx = virtio_setup_vq(d, VNET_TXQ, VNET_QUEUE_MAX, VNET_TX_SEGS, NULL, v);
+    v->tx = virtio_setup_vq(d, VNET_TXQ, txq_param ? txq_param : VNET_QUEUE_MAX, VNET_TX_SEGS,
+                            NULL, v);
     if (!v->rx || !v->tx)
         return -ENOMEM;
     size_t hb = (size_t)v->tx->size * sizeof(struct virtio_net_hdr);
@@ -576,8 +589,8 @@ static int vnet_probe(struct virtio_device *d)
     int rc = net_dev_add(nd);
     if (rc == 0)
         pr_info("virtio-net: %s on %s: features %lx, %u-byte header, receive buffers of %u "
-                "bytes, %u to %u\n", nd->name, d->name, d->features, v->hdr_len, v->rx_len,
-                v->rx_want, v->rx_target);
+                "bytes, %u to %u, transmit ring %u\n", nd->name, d->name, d->features, v->hdr_len,
+                v->rx_len, v->rx_want, v->rx_target, v->tx->size);
     return rc;
 }
 
