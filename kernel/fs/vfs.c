@@ -27,6 +27,13 @@ void vfs_init_inode(struct inode *ino, uint32_t mode)
     ino->atime = ino->mtime = ino->ctime = vfs_now();
 }
 
+uint64_t vfs_reserve_inos(unsigned n)
+{
+    uint64_t first = next_ino;
+    next_ino += n;
+    return first;
+}
+
 struct inode *vfs_new_inode(uint32_t mode)
 {
     struct inode *ino = kzalloc(sizeof(*ino));

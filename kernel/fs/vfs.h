@@ -152,6 +152,8 @@ struct inode *vfs_new_inode(uint32_t mode);
 /* Boot-time nodes in static memory (fs/dev.c): fills ino as vfs_new_inode does, and links a
  * dentry whose name, len and inode the caller has set, with no allocation and no checks. */
 void vfs_init_inode(struct inode *ino, uint32_t mode);
+/* Reserves n inode numbers for nodes initialised statically (fs/dev.c); returns the first. */
+uint64_t vfs_reserve_inos(unsigned n);
 void vfs_attach(struct inode *dir, struct dentry *d);
 void vfs_inode_get(struct inode *ino);
 void vfs_inode_put(struct inode *ino);
