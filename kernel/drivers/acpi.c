@@ -20,30 +20,30 @@ static const struct acpi_rsdp *rsdp_at(uint64_t addr, phys_reader rd)
     return r;
 }
 
-static uint64_t rsdp_find(uint64_t hint, bool scan_bios, phys_reader rd)
+static const struct acpi_rsdp *rsdp_find(uint64_t hint, bool scan_bios, phys_reader rd)
 {
     if (hint)
-        return rsdp_at(hint, rd) ? hint : 0;
-    if (rsdp_at(0xe0000, rd)) /* where Firecracker and motevm put it */
-        return 0xe0000;
-    if (!scan_bios)
-        return 0;
+        return rsdp_at(hint, rd);
+    const struct acpi_rsdp *r = rsdp_at(0xe0000, rd); /* where Firecracker and motevm put it */
+    if (r || !scan_bios)
+        return r;
     /* §5.2.5.1: the first KiB of the EBDA, then 0xe0000-0xfffff, on 16-byte boundaries. */
     const uint16_t *ebda_seg = rd(0x40e, 2);
     if (ebda_seg && *ebda_seg) {
         uint64_t ebda = (uint64_t)*ebda_seg << 4;
         for (uint64_t a = ebda; a < ebda + 1024; a += 16)
-            if (rsdp_at(a, rd))
-                return a;
+            if ((r = rsdp_at(a, rd)))
+                return r;
     }
     /* One mapping of the whole area, then one 8-byte compare per 16-byte step. */
     const uint64_t *area = rd(0xe0000, 0x20000);
     if (!area)
-        return 0;
+        return NULL;
     for (unsigned i = 0; i < 0x20000 / 8; i += 2)
-        if (area[i] == 0x2052545020445352ull /* "RSD PTR " */ && rsdp_at(0xe0000 + i * 8, rd))
-            return 0xe0000 + i * 8;
-    return 0;
+        if (area[i] == 0x2052545020445352ull /* "RSD PTR " */ &&
+            (r = rsdp_at(0xe0000 + i * 8, rd)))
+            return r;
+    return NULL;
 }
 
 /* A whole table at addr with the signature sig (NULL: any) and a valid checksum, or NULL. The
@@ -145,10 +145,9 @@ int acpi_read_fadt(struct platform *p, phys_reader rd)
 
 int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd)
 {
-    uint64_t at = rsdp_find(hint, scan_bios, rd);
-    if (!at)
+    const struct acpi_rsdp *r = rsdp_find(hint, scan_bios, rd);
+    if (!r)
         return -ENOENT;
-    const struct acpi_rsdp *r = rsdp_at(at, rd);
     bool x = r->revision >= 2 && r->xsdt_address;
     const struct acpi_header *root =
         table_at(x ? r->xsdt_address : r->rsdt_address, x ? "XSDT" : "RSDT", rd);

@@ -142,9 +142,22 @@ static void map_kernel_range(char *start, char *end, uint64_t flags)
     uint64_t *pte = &kpt_kernel[0][0];
     uint64_t first = ((uintptr_t)start - KERNEL_VMA) >> PAGE_SHIFT;
     uint64_t last = ((uintptr_t)end - KERNEL_VMA) >> PAGE_SHIFT;
-    uint64_t bits = flags | PTE_P | PTE_A | PTE_D | PTE_G;
-    for (uint64_t i = first; i < last; i++)
-        pte[i] = (i << PAGE_SHIFT) | bits;
+    uint64_t v = (first << PAGE_SHIFT) | flags | PTE_P | PTE_A | PTE_D | PTE_G;
+    uint64_t i = first;
+    /* Eight entries a step (~2 instructions an entry instead of ~7: the image has ~130 pages,
+     * each instruction emulated under PVM). */
+    for (; i + 8 <= last; i += 8, v += 8 * PAGE_SIZE) {
+        pte[i] = v;
+        pte[i + 1] = v + 1 * PAGE_SIZE;
+        pte[i + 2] = v + 2 * PAGE_SIZE;
+        pte[i + 3] = v + 3 * PAGE_SIZE;
+        pte[i + 4] = v + 4 * PAGE_SIZE;
+        pte[i + 5] = v + 5 * PAGE_SIZE;
+        pte[i + 6] = v + 6 * PAGE_SIZE;
+        pte[i + 7] = v + 7 * PAGE_SIZE;
+    }
+    for (; i < last; i++, v += PAGE_SIZE)
+        pte[i] = v;
 }
 
 void paging_init(const struct boot_info *bi)
