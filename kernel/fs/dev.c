@@ -173,7 +173,8 @@ enum { DEV, PROC, TMP, SELF, CONSOLE, TTY, NUL, ZERO, RANDOM, URANDOM, MEMINFO, 
 
 static struct inode inodes[N_NODES];
 
-#define DENTRY(i, nm, nx) [i] = {.next = (nx), .inode = &inodes[i], .name = nm, .len = sizeof(nm) - 1}
+#define DENTRY(i, nm, nx)                                                                          \
+    [i] = {.next = (nx), .inode = &inodes[i], .name = nm, .len = sizeof(nm) - 1}
 static struct dentry dentries[N_NODES] = {
     DENTRY(DEV, "dev", NULL),
     DENTRY(PROC, "proc", NULL),
@@ -216,6 +217,11 @@ static struct inode inodes[N_NODES] = {
     PROC_FILE(CPUINFO, gen_cpuinfo),
     [EXE] = {.ino = 2 + EXE, .mode = S_IFLNK | 0777, .nlink = 1, .dynlink = self_exe},
 };
+
+struct inode *dev_console(void)
+{
+    return &inodes[CONSOLE];
+}
 
 int dev_init(void)
 {

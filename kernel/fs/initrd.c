@@ -30,16 +30,16 @@ static struct inode *bootfs_static_node(const char *path, uint32_t mode)
     const char *name = path + 1;
     size_t n = strlen(name);
     if (n == 0 || n > NAME_MAX || memchr(name, '/', n) ||
-        (name[0] == '.' && (n == 1 || (n == 2 && name[1] == '.'))) || vfs_child(vfs_root(), name))
+        (name[0] == '.' && (n == 1 || (n == 2 && name[1] == '.'))))
         return NULL;
-    struct inode *ino = &inodes[used];
-    struct dentry *d = &dentries[used++];
-    vfs_init_inode(ino, mode);
-    d->inode = ino;
+    struct dentry *d = &dentries[used];
+    d->inode = &inodes[used];
     d->name = name;
     d->len = n;
-    vfs_attach(vfs_root(), d);
-    return ino;
+    if (vfs_add_static(vfs_root(), d, mode))
+        return NULL; /* taken: vfs_make_path replaces or reuses it */
+    used++;
+    return d->inode;
 }
 
 int initrd_add_bootfs(void)

@@ -107,9 +107,13 @@ static void load(struct inode *dir)
 static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
 {
     load(dir);
-    struct dentry *d = dir->htab ? dir->htab[name_hash(name, n) & (dir->hsize - 1)]
-                                 : dir->children;
-    for (; d; d = dir->htab ? d->hnext : d->next)
+    if (!dir->htab) { /* a few entries: the list */
+        for (struct dentry *d = dir->children; d; d = d->next)
+            if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
+                return d;
+        return NULL;
+    }
+    for (struct dentry *d = dir->htab[name_hash(name, n) & (dir->hsize - 1)]; d; d = d->hnext)
         if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
             return d;
     return NULL;
@@ -151,6 +155,15 @@ void vfs_attach(struct inode *dir, struct dentry *d)
         dir->nlink++; /* the child's ".." */
     }
     dir->mtime = dir->ctime = vfs_now();
+}
+
+int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode)
+{
+    if (find_dentry(dir, d->name, d->len))
+        return -EEXIST;
+    vfs_init_inode(d->inode, mode);
+    vfs_attach(dir, d);
+    return 0;
 }
 
 static int add_entry(struct inode *dir, const char *name, struct inode *ino)
@@ -592,15 +605,19 @@ struct inode *vfs_make_path(const char *path, uint32_t mode)
 
 /* ---- open files ---- */
 
-struct file *file_new(const struct file_ops *ops, void *priv, int flags)
+void file_init(struct file *f, const struct file_ops *ops, void *priv, int flags)
 {
-    struct file *f = kzalloc(sizeof(*f));
-    if (!f)
-        return NULL;
     f->refs = 1;
     f->ops = ops;
     f->priv = priv;
     f->flags = flags;
+}
+
+struct file *file_new(const struct file_ops *ops, void *priv, int flags)
+{
+    struct file *f = kzalloc(sizeof(*f));
+    if (f)
+        file_init(f, ops, priv, flags);
     return f;
 }
 
@@ -683,9 +700,10 @@ struct file *vfs_open(struct inode *ino, int flags, int *err)
 
 int vfs_init(void)
 {
-    root = vfs_new_inode(S_IFDIR | 0755);
-    if (!root)
-        return -ENOMEM;
+    static struct inode root_inode; /* static memory: never freed (nlink stays >= 2) */
+    root = &root_inode;
+    memset(root, 0, sizeof(*root));
+    vfs_init_inode(root, S_IFDIR | 0755);
     root->nlink = 2;
     root->refs = 1;
     return 0;

@@ -155,6 +155,9 @@ void vfs_init_inode(struct inode *ino, uint32_t mode);
 /* Reserves n inode numbers for nodes initialised statically (fs/dev.c); returns the first. */
 uint64_t vfs_reserve_inos(unsigned n);
 void vfs_attach(struct inode *dir, struct dentry *d);
+/* vfs_init_inode and vfs_attach for a node in static memory (the bootfs): d's name, len and inode
+ * set, the inode zeroed. Returns 0, or -EEXIST (nothing done) when dir has the name already. */
+int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode);
 void vfs_inode_get(struct inode *ino);
 void vfs_inode_put(struct inode *ino);
 /* Names: each returns 0 or a negative errno with Linux's meaning. */
@@ -195,6 +198,8 @@ long vfs_read_kernel(struct inode *ino, void *buf, size_t len, uint64_t off);
 /* Open files. */
 struct file *vfs_open(struct inode *ino, int flags, int *err);
 struct file *file_new(const struct file_ops *ops, void *priv, int flags);
+/* Sets up a zeroed file in static memory (the first process's fds 0-2), as file_new does. */
+void file_init(struct file *f, const struct file_ops *ops, void *priv, int flags);
 void file_get(struct file *f);
 void file_put(struct file *f);
 

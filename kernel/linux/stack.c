@@ -16,10 +16,11 @@ long stack_build(uint8_t *buf, size_t size, uint64_t top, const struct stack_spe
 
 #define PUSH_BYTES(src, n)                                                                         \
     do {                                                                                           \
-        if ((n) > pos)                                                                             \
+        size_t n_ = (n); /* a strlen, evaluated once */                                           \
+        if (n_ > pos)                                                                              \
             return -E2BIG;                                                                         \
-        pos -= (n);                                                                                \
-        memcpy(buf + pos, (src), (n));                                                             \
+        pos -= n_;                                                                                 \
+        memcpy(buf + pos, (src), n_);                                                              \
     } while (0)
 #define USER_ADDR(off) (top - size + (off))
 
