@@ -47,6 +47,7 @@ KERNEL_SRCS += kernel/drivers/virtio/pci_modern.c
 KERNEL_SRCS += kernel/drivers/virtio/blk.c
 KERNEL_SRCS += kernel/drivers/virtio/rng.c
 KERNEL_SRCS += kernel/drivers/acpi.c
+KERNEL_SRCS += kernel/drivers/acpi_dsdt.c
 KERNEL_SRCS += kernel/drivers/mptable.c
 KERNEL_SRCS += kernel/drivers/platform.c
 KERNEL_SRCS += kernel/drivers/platform_defaults.c

@@ -5,6 +5,7 @@
 
 #include "abi/acpi.h"
 #include "common/mptable.h"
+#include "drivers/acpi_dsdt.h"
 #include "mote/platform.h"
 #include "mote/string.h"
 
@@ -178,6 +179,42 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
         return -EINVAL;
     p->source = "ACPI";
     return 0;
+}
+
+/* The DSDT the FADT names (X_DSDT over DSDT), signature and length checked, or NULL. Its checksum
+ * is not summed here: the boot reads it only to look for virtio-mmio devices, and sums it (and the
+ * FADT) only when there are some. */
+static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
+{
+    const struct acpi_header *f = fadt ? rd(fadt, sizeof(*f)) : NULL;
+    if (!f || memcmp(f->signature, "FACP", 4) != 0 || f->length < ACPI_FADT_DSDT + 4 ||
+        !(f = rd(fadt, f->length)))
+        return NULL;
+    const uint8_t *b = (const uint8_t *)f;
+    uint32_t dsdt32;
+    uint64_t dsdt = 0;
+    memcpy(&dsdt32, b + ACPI_FADT_DSDT, 4);
+    if (f->length >= ACPI_FADT_X_DSDT + 8)
+        memcpy(&dsdt, b + ACPI_FADT_X_DSDT, 8);
+    if (!dsdt)
+        dsdt = dsdt32;
+    const struct acpi_header *h = dsdt ? rd(dsdt, sizeof(*h)) : NULL;
+    if (!h || memcmp(h->signature, "DSDT", 4) != 0 || h->length < sizeof(*h) ||
+        h->length > (1u << 20))
+        return NULL;
+    return rd(dsdt, h->length);
+}
+
+int acpi_virtio_mmio(const struct platform *p, phys_reader rd, struct virtio_mmio_param *out,
+                     unsigned max)
+{
+    const struct acpi_header *t = dsdt_of(p->fadt, rd);
+    if (!t)
+        return 0;
+    unsigned n = acpi_dsdt_virtio_mmio((const uint8_t *)(t + 1), t->length - sizeof(*t), out, max);
+    if (n && (sum(t, t->length) != 0 || !table_at(p->fadt, "FACP", rd)))
+        return -EINVAL; /* devices in a table that fails its checksum: not trusted */
+    return (int)n;
 }
 
 /* AML (ACPI 6.5 §20): NameOp "_S5_" PackageOp PkgLength NumElements, then the first element

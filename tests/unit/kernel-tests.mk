@@ -22,6 +22,7 @@ UNIT_SRCS_kernel_vfs := tests/unit/kernel_vfs.c kernel/fs/vfs.c kernel/fs/ramfs.
 # Firmware tables: the kernel's ACPI and MP table parsers (motevm's MP table writer feeds one).
 UNIT_TESTS += kernel_platform
 UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c \
+	kernel/drivers/acpi_dsdt.c \
 	kernel/drivers/mptable.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
 	vmm/boot/mptable.c common/mptable.c
 
