@@ -26,6 +26,11 @@ UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c 
 	kernel/drivers/mptable.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
 	vmm/boot/mptable.c common/mptable.c
 
+# The DSDT scanner for virtio-mmio devices, on QEMU's and motevm's own DSDTs and on garbage.
+UNIT_TESTS += kernel_acpi_dsdt
+UNIT_SRCS_kernel_acpi_dsdt := tests/unit/kernel_acpi_dsdt.c kernel/drivers/acpi_dsdt.c \
+	vmm/acpi/dsdt.c vmm/acpi/aml.c vmm/acpi/tables.c common/mptable.c
+
 # virtio: the virtio_mmio.device= parser and the split virtqueue on host memory.
 UNIT_TESTS += kernel_virtio_mmio_param kernel_virtqueue
 UNIT_SRCS_kernel_virtio_mmio_param := tests/unit/kernel_virtio_mmio_param.c \
