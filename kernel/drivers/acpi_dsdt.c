@@ -29,6 +29,10 @@ static uint32_t le32(const uint8_t *p)
     return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* A NameSeg as the little-endian word its four bytes make: one compare, no call. */
+#define SEG(a, b, c, d)                                                                            \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
 /* PkgLength (§20.2.4) at *p: sets *obj_end (the length counts its own bytes) and moves *p past
  * the encoding. */
 static bool pkg_length(const uint8_t **p, const uint8_t *end, const uint8_t **obj_end)
@@ -230,9 +234,10 @@ static bool device_body(const uint8_t *s, const uint8_t *end, const uint8_t *hid
             s++;
             if (!name_string(&s, end, &seg))
                 break;
-            if (seg && memcmp(seg, "_HID", 4) == 0 && s == hid)
+            uint32_t name = seg ? le32(seg) : 0;
+            if (name == SEG('_', 'H', 'I', 'D') && s == hid)
                 is_ours = true;
-            else if (seg && memcmp(seg, "_CRS", 4) == 0 && s < end && s[0] == AML_BUFFER)
+            else if (name == SEG('_', 'C', 'R', 'S') && s < end && s[0] == AML_BUFFER)
                 crs_buffer(s, end, d, &mem, &irq);
             if (!data_object(&s, end))
                 break;
@@ -295,7 +300,7 @@ unsigned acpi_dsdt_virtio_mmio(const uint8_t *aml, size_t len, struct virtio_mmi
         const uint8_t *s = p - 1; /* the StringPrefix */
         if (p - aml < 6 || (size_t)(end - s) < sizeof(hid_string) || s[0] != AML_STRING ||
             p[1] != 'N' || memcmp(s, hid_string, sizeof(hid_string)) != 0 || s[-5] != AML_NAME ||
-            memcmp(s - 4, "_HID", 4) != 0)
+            le32(s - 4) != SEG('_', 'H', 'I', 'D'))
             continue;
         struct virtio_mmio_param d;
         if (!enclosing_device(aml, end, s, &d))
