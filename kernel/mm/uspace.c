@@ -207,6 +207,17 @@ int uspace_map_page(uint64_t va, paddr_t pa, int prot, bool owned)
     return rc;
 }
 
+int uspace_map_run(uint64_t va, paddr_t pa, uint64_t n, int prot)
+{
+    uint64_t flags = pte_flags(prot);
+    for (uint64_t i = 0; i < n; i++) {
+        int rc = pg_map(va + i * PAGE_SIZE, pa + i * PAGE_SIZE, flags);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static void clear_pte(uint64_t va, uint64_t *pte, void *arg)
 {
     if (*pte & PTE_OWNED)
