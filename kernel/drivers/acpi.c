@@ -187,14 +187,16 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
 static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
 {
     const struct acpi_header *f = fadt ? rd(fadt, sizeof(*f)) : NULL;
-    if (!f || memcmp(f->signature, "FACP", 4) != 0 || f->length < ACPI_FADT_DSDT + 4 ||
-        !(f = rd(fadt, f->length)))
+    if (!f || memcmp(f->signature, "FACP", 4) != 0 || f->length < ACPI_FADT_DSDT + 4)
         return NULL;
-    const uint8_t *b = (const uint8_t *)f;
+    uint32_t len = f->length < ACPI_FADT_X_DSDT + 8 ? f->length : ACPI_FADT_X_DSDT + 8;
+    const uint8_t *b = rd(fadt, len); /* the fields up to X_DSDT, not the whole table */
+    if (!b)
+        return NULL;
     uint32_t dsdt32;
     uint64_t dsdt = 0;
     memcpy(&dsdt32, b + ACPI_FADT_DSDT, 4);
-    if (f->length >= ACPI_FADT_X_DSDT + 8)
+    if (len >= ACPI_FADT_X_DSDT + 8)
         memcpy(&dsdt, b + ACPI_FADT_X_DSDT, 8);
     if (!dsdt)
         dsdt = dsdt32;
