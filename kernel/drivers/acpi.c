@@ -36,14 +36,16 @@ static const struct acpi_rsdp *rsdp_find(uint64_t hint, bool scan_bios, phys_rea
             if ((r = rsdp_at(a, rd)))
                 return r;
     }
-    /* One mapping of the whole area, then one 8-byte compare per 16-byte step. */
-    const uint64_t *area = rd(0xe0000, 0x20000);
+    /* One mapping of the whole area, then one repne scasq per "RSD PTR " word (a loop would be
+     * ~40 000 emulated instructions); the RSDP starts on a 16-byte boundary. */
+    const uint64_t *area = rd(0xe0000, 0x20000), *end = area + 0x20000 / 8, *w = area;
     if (!area)
         return NULL;
-    for (unsigned i = 0; i < 0x20000 / 8; i += 2)
-        if (area[i] == 0x2052545020445352ull /* "RSD PTR " */ &&
-            (r = rsdp_at(0xe0000 + i * 8, rd)))
+    while (w < end && (w = memfind64(w, 0x2052545020445352ull /* "RSD PTR " */, end - w))) {
+        if ((w - area) % 2 == 0 && (r = rsdp_at(0xe0000 + (uint64_t)(w - area) * 8, rd)))
             return r;
+        w++;
+    }
     return NULL;
 }
 
