@@ -10,11 +10,12 @@
 #include "mote/string.h"
 
 #define sum mp_checksum
+/* Signatures are compared with __builtin_memcmp: a few inline instructions, not a call. */
 
 static const struct acpi_rsdp *rsdp_at(uint64_t addr, phys_reader rd)
 {
     const struct acpi_rsdp *r = rd(addr, sizeof(*r));
-    if (!r || memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8) != 0 || sum(r, 20) != 0)
+    if (!r || __builtin_memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8) != 0 || sum(r, 20) != 0)
         return NULL;
     if (r->revision >= 2 && (r->length < sizeof(*r) || sum(r, sizeof(*r)) != 0))
         return NULL;
@@ -56,7 +57,7 @@ static const struct acpi_header *table_at(uint64_t addr, const char *sig, phys_r
     const struct acpi_header *h = rd(addr, sizeof(*h));
     if (!h || h->length < sizeof(*h) || h->length > (1u << 20))
         return NULL;
-    if (sig && memcmp(h->signature, sig, 4) != 0)
+    if (sig && __builtin_memcmp(h->signature, sig, 4) != 0)
         return NULL;
     h = rd(addr, h->length);
     if (!h || sum(h, h->length) != 0)
@@ -167,13 +168,13 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
         const struct acpi_header *h = rd(addr, sizeof(*h));
         if (!h)
             continue;
-        if (memcmp(h->signature, "APIC", 4) == 0) {
+        if (__builtin_memcmp(h->signature, "APIC", 4) == 0) {
             const struct acpi_header *t = table_at(addr, "APIC", rd);
             if (t && t->length >= sizeof(struct acpi_madt)) {
                 parse_madt(p, (const struct acpi_madt *)t);
                 have_madt = true;
             } /* a broken table is skipped, not trusted */
-        } else if (memcmp(h->signature, "FACP", 4) == 0) {
+        } else if (__builtin_memcmp(h->signature, "FACP", 4) == 0) {
             p->fadt = addr; /* read when powering off (acpi_read_fadt) */
         }
     }
@@ -189,7 +190,7 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
 static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
 {
     const struct acpi_header *f = fadt ? rd(fadt, sizeof(*f)) : NULL;
-    if (!f || memcmp(f->signature, "FACP", 4) != 0 || f->length < ACPI_FADT_DSDT + 4)
+    if (!f || __builtin_memcmp(f->signature, "FACP", 4) != 0 || f->length < ACPI_FADT_DSDT + 4)
         return NULL;
     uint32_t len = f->length < ACPI_FADT_X_DSDT + 8 ? f->length : ACPI_FADT_X_DSDT + 8;
     const uint8_t *b = rd(fadt, len); /* the fields up to X_DSDT, not the whole table */
@@ -203,7 +204,7 @@ static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
     if (!dsdt)
         dsdt = dsdt32;
     const struct acpi_header *h = dsdt ? rd(dsdt, sizeof(*h)) : NULL;
-    if (!h || memcmp(h->signature, "DSDT", 4) != 0 || h->length < sizeof(*h) ||
+    if (!h || __builtin_memcmp(h->signature, "DSDT", 4) != 0 || h->length < sizeof(*h) ||
         h->length > (1u << 20))
         return NULL;
     return rd(dsdt, h->length);

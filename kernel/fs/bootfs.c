@@ -17,8 +17,8 @@ int bootfs_init(void)
     const struct bootfs_header *h = (const void *)__bootfs_start;
     if (size == 0)
         return 0;
-    if (size < sizeof(*h) || memcmp(h->magic, BOOTFS_MAGIC, 8) != 0 || h->total_size > size ||
-        h->count > (size - sizeof(*h)) / sizeof(struct bootfs_entry))
+    if (size < sizeof(*h) || __builtin_memcmp(h->magic, BOOTFS_MAGIC, 8) != 0 ||
+        h->total_size > size || h->count > (size - sizeof(*h)) / sizeof(struct bootfs_entry))
         return -EINVAL;
     const struct bootfs_entry *e = (const void *)(h + 1);
     for (uint32_t i = 0; i < h->count; i++) {

@@ -42,12 +42,15 @@ struct process *process_current(void)
 
 void process_set_exe(const char *path)
 {
-    strlcpy(cur_proc->exe, path, sizeof(cur_proc->exe));
-    const char *base = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '/' && p[1])
-            base = p + 1;
-    strlcpy(cur_proc->comm, base, sizeof(cur_proc->comm));
+    struct process *p = cur_proc;
+    size_t n = strlcpy(p->exe, path, sizeof(p->exe));
+    /* comm: the last component (a trailing '/' ignored), found from the end */
+    const char *base = path + n;
+    if (base > path && base[-1] == '/')
+        base--;
+    while (base > path && base[-1] != '/')
+        base--;
+    strlcpy(p->comm, base, sizeof(p->comm));
 }
 
 int process_init(void)
