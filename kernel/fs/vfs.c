@@ -104,9 +104,8 @@ static void load(struct inode *dir)
     }
 }
 
-static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
+static struct dentry *find_linked(struct inode *dir, const char *name, size_t n)
 {
-    load(dir);
     if (!dir->htab) { /* a few entries: the list */
         for (struct dentry *d = dir->children; d; d = d->next)
             if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
@@ -117,6 +116,25 @@ static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
         if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
             return d;
     return NULL;
+}
+
+/* Entries not linked yet come in before the list is needed whole or a name is missing from it. */
+static void link_pending(struct inode *dir, const char *name, size_t n)
+{
+    void (*fn)(struct inode *, const char *, size_t) = dir->pending;
+    dir->pending = NULL; /* no re-entry while it links */
+    fn(dir, name, n);
+}
+
+static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
+{
+    load(dir);
+    struct dentry *d = find_linked(dir, name, n);
+    if (!d && dir->pending) {
+        link_pending(dir, name, n);
+        d = find_linked(dir, name, n);
+    }
+    return d;
 }
 
 static struct inode *find_inode(struct inode *dir, const char *name, size_t n)
@@ -133,6 +151,8 @@ struct inode *vfs_child(struct inode *dir, const char *name)
 
 void vfs_attach(struct inode *dir, struct dentry *d)
 {
+    if (dir->pending)
+        link_pending(dir, NULL, 0); /* they come first, as if linked at boot */
     struct inode *ino = d->inode;
     /* Appended, so directory listings keep creation order (the initrd's order). */
     d->next = NULL;
@@ -161,12 +181,13 @@ int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode)
 {
     if (find_dentry(dir, d->name, d->len))
         return -EEXIST;
-    /* vfs_init_inode and vfs_attach for a non-directory, one clock read for both. */
-    struct kts now = vfs_now();
+    if (dir->pending)
+        link_pending(dir, NULL, 0);
+    /* vfs_init_inode and vfs_attach for a non-directory that exists since boot: no clock. */
     struct inode *ino = d->inode;
-    ino->ino = next_ino++;
+    if (!ino->ino)
+        ino->ino = next_ino++;
     ino->mode = mode;
-    ino->atime = ino->mtime = ino->ctime = now;
     ino->nlink = 1;
     d->next = NULL;
     if (dir->last_child)
@@ -182,7 +203,6 @@ int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode)
     } else if (dir->nchildren > HASH_MIN_ENTRIES) {
         rehash(dir, dir->hsize ? dir->hsize * 4 : 64);
     }
-    dir->mtime = dir->ctime = now;
     return 0;
 }
 
@@ -556,6 +576,8 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size)
 const char *vfs_dirent(struct inode *dir, uint64_t i, struct inode **ino, struct dirent_cursor *c)
 {
     load(dir);
+    if (dir->pending)
+        link_pending(dir, NULL, 0);
     if (i == 0) {
         *ino = dir;
         return ".";

@@ -111,6 +111,11 @@ struct inode {
     paddr_t *pages;
     uint64_t npages; /* entries in pages[] (0 = hole) */
     char *target;    /* symlinks */
+    /* directories with entries not linked yet (fs/initrd.c: the bootfs files under /, linked on
+     * first use): called, with pending cleared, before a name is found missing, before a listing
+     * and before a new entry; links those up to and including name (every one when name is NULL
+     * or not among them), and sets pending again if some are left */
+    void (*pending)(struct inode *dir, const char *name, size_t n);
     /* a backing file system (NULL: ramfs); directories load their entries on first use */
     const struct vfs_backing_ops *bops;
     void *bpriv;
@@ -155,8 +160,10 @@ void vfs_init_inode(struct inode *ino, uint32_t mode);
 /* Reserves n inode numbers for nodes initialised statically (fs/dev.c); returns the first. */
 uint64_t vfs_reserve_inos(unsigned n);
 void vfs_attach(struct inode *dir, struct dentry *d);
-/* vfs_init_inode and vfs_attach for a node in static memory (the bootfs): d's name, len and inode
- * set, the inode zeroed. Returns 0, or -EEXIST (nothing done) when dir has the name already. */
+/* Links a non-directory node in static memory that exists since boot (the bootfs): d's name, len
+ * and inode set; the inode zeroed but for its data and, if not 0, its number (else the next one);
+ * its times stay 0 (as every node's made before the first process) and dir's are not touched.
+ * Returns 0, or -EEXIST (nothing done) when dir has the name already. */
 int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode);
 void vfs_inode_get(struct inode *ino);
 void vfs_inode_put(struct inode *ino);
