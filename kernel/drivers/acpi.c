@@ -186,7 +186,7 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
 
 /* The DSDT the FADT names (X_DSDT over DSDT), signature and length checked, or NULL. Its checksum
  * is not summed here: the boot reads it only to look for virtio-mmio devices, and sums it (and the
- * FADT) only when there are some. */
+ * FADT) only when it adds some. */
 static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
 {
     const struct acpi_header *f = fadt ? rd(fadt, sizeof(*f)) : NULL;
@@ -210,16 +210,24 @@ static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
     return rd(dsdt, h->length);
 }
 
-int acpi_virtio_mmio(const struct platform *p, phys_reader rd, struct virtio_mmio_param *out,
-                     unsigned max)
+int acpi_virtio_mmio(const struct platform *p, phys_reader rd, const uint64_t *known,
+                     unsigned nknown, struct virtio_mmio_param *out, unsigned max)
 {
     const struct acpi_header *t = dsdt_of(p->fadt, rd);
     if (!t)
         return 0;
     unsigned n = acpi_dsdt_virtio_mmio((const uint8_t *)(t + 1), t->length - sizeof(*t), out, max);
-    if (n && (sum(t, t->length) != 0 || !table_at(p->fadt, "FACP", rd)))
+    unsigned kept = 0;
+    for (unsigned i = 0; i < n; i++) {
+        bool dup = false;
+        for (unsigned k = 0; k < nknown && !dup; k++)
+            dup = known[k] == out[i].base;
+        if (!dup)
+            out[kept++] = out[i];
+    }
+    if (kept && (sum(t, t->length) != 0 || !table_at(p->fadt, "FACP", rd)))
         return -EINVAL; /* devices in a table that fails its checksum: not trusted */
-    return (int)n;
+    return (int)kept;
 }
 
 /* AML (ACPI 6.5 §20): NameOp "_S5_" PackageOp PkgLength NumElements, then the first element

@@ -84,7 +84,7 @@ static void test_virtio_mmio_devices(void **state)
     for (unsigned n = 0; n <= 3; n++) {
         build(1, n);
         assert_int_equal(acpi_parse(&p, ACPI_RSDP_ADDR, false, rd), 0);
-        assert_int_equal(acpi_virtio_mmio(&p, rd, d, ACPI_MMIO_DEVS_MAX), n);
+        assert_int_equal(acpi_virtio_mmio(&p, rd, NULL, 0, d, ACPI_MMIO_DEVS_MAX), n);
         for (unsigned i = 0; i < n; i++) {
             assert_int_equal(d[i].base, 0xd0001000 + 0x1000ull * i);
             assert_int_equal(d[i].size, 0x1000);
@@ -93,14 +93,22 @@ static void test_virtio_mmio_devices(void **state)
             assert_false(d[i].active_low);
         }
     }
-    /* A DSDT that fails its checksum: its devices are not trusted. */
+    /* Windows the command line named already are left out. */
+    const uint64_t known[] = {0xd0002000, 0xd0000000};
+    assert_int_equal(acpi_virtio_mmio(&p, rd, known, 2, d, ACPI_MMIO_DEVS_MAX), 2);
+    assert_int_equal(d[0].base, 0xd0001000);
+    assert_int_equal(d[1].base, 0xd0003000);
+    /* A DSDT that fails its checksum: its devices are not trusted... */
     build(1, 2);
     assert_int_equal(acpi_parse(&p, ACPI_RSDP_ADDR, false, rd), 0);
     mem[ACPI_DSDT_ADDR + 9]++;
-    assert_int_equal(acpi_virtio_mmio(&p, rd, d, ACPI_MMIO_DEVS_MAX), -EINVAL);
+    assert_int_equal(acpi_virtio_mmio(&p, rd, NULL, 0, d, ACPI_MMIO_DEVS_MAX), -EINVAL);
+    /* ...unless it adds none: then nothing is summed. */
+    const uint64_t both[] = {0xd0001000, 0xd0002000};
+    assert_int_equal(acpi_virtio_mmio(&p, rd, both, 2, d, ACPI_MMIO_DEVS_MAX), 0);
     /* No FADT known: nothing. */
     p.fadt = 0;
-    assert_int_equal(acpi_virtio_mmio(&p, rd, d, ACPI_MMIO_DEVS_MAX), 0);
+    assert_int_equal(acpi_virtio_mmio(&p, rd, NULL, 0, d, ACPI_MMIO_DEVS_MAX), 0);
 }
 
 int main(void)

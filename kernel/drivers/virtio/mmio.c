@@ -216,15 +216,10 @@ unsigned virtio_mmio_discover(struct cmdline *cl)
     if (strcmp(platform.source, "ACPI") != 0)
         return added;
     struct virtio_mmio_param found[MAX_MMIO_DEVS];
-    int n = acpi_virtio_mmio(&platform, phys_read_low, found, MAX_MMIO_DEVS);
+    int n = acpi_virtio_mmio(&platform, phys_read_low, bases, nbases, found, MAX_MMIO_DEVS);
     if (n < 0)
         pr_warn("virtio-mmio: the DSDT lists devices but fails its checksum; ignored\n");
     for (int i = 0; i < n; i++) {
-        bool dup = false;
-        for (unsigned k = 0; k < nbases && !dup; k++)
-            dup = bases[k] == found[i].base;
-        if (dup)
-            continue;
         const char *why = NULL;
         int rc = attach(&found[i], &why);
         if (rc < 0)
