@@ -1,12 +1,14 @@
 /* Physical page allocator: the RAM ranges of the memory map, handed out from the bottom of each
  * range (bump), plus a free list of returned pages. No bitmap to set up at boot: the cost of
- * initialisation is a few instructions per memory-map entry. */
+ * initialisation is a few instructions per memory-map entry. One lock (interrupts off while held)
+ * guards the ranges and the list: every CPU allocates. */
 #include <errno.h>
 
 #include "abi/bootparam.h"
 #include "boot/bootinfo.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/spinlock.h"
 #include "mote/string.h"
 
 #define MAX_RANGES 32
@@ -19,6 +21,7 @@ static struct range ranges[MAX_RANGES + 1]; /* the last one always empty */
 static unsigned nranges, cur_range;
 static paddr_t free_list; /* physical address of the first free page; each holds the next */
 static uint64_t nfree, ntotal, ram_top;
+static spinlock_t page_lock = SPINLOCK_INIT;
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
 
@@ -101,7 +104,7 @@ static paddr_t alloc_next_range(void)
     return 0;
 }
 
-paddr_t page_alloc_dirty(void)
+static paddr_t alloc_locked(void)
 {
     if (free_list) {
         paddr_t p = free_list;
@@ -120,6 +123,14 @@ paddr_t page_alloc_dirty(void)
     return cur_range < nranges ? alloc_next_range() : 0;
 }
 
+paddr_t page_alloc_dirty(void)
+{
+    uint64_t flags = spin_lock(&page_lock);
+    paddr_t p = alloc_locked();
+    spin_unlock(&page_lock, flags);
+    return p;
+}
+
 paddr_t page_alloc(void)
 {
     paddr_t p = page_alloc_dirty();
@@ -130,9 +141,11 @@ paddr_t page_alloc(void)
 
 void page_free(paddr_t p)
 {
+    uint64_t flags = spin_lock(&page_lock);
     *(paddr_t *)phys_to_virt(p) = free_list;
     free_list = p;
     nfree++;
+    spin_unlock(&page_lock, flags);
 }
 
 uint64_t page_ram_top(void)
@@ -158,15 +171,18 @@ paddr_t page_alloc_contig(unsigned n)
         return page_alloc();
     /* The bump part of each range is contiguous: take the first range (from the current one on)
      * with n pages left. Ranges skipped stay usable for single pages. */
+    uint64_t flags = spin_lock(&page_lock);
     for (unsigned i = cur_range; i < nranges; i++) {
         struct range *r = &ranges[i];
         if (r->end - r->next >= (uint64_t)n * PAGE_SIZE) {
             paddr_t p = r->next;
             r->next += (uint64_t)n * PAGE_SIZE;
             nfree -= n;
+            spin_unlock(&page_lock, flags);
             memset(phys_to_virt(p), 0, (size_t)n * PAGE_SIZE);
             return p;
         }
     }
+    spin_unlock(&page_lock, flags);
     return 0;
 }
