@@ -412,13 +412,13 @@ long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint
     }
     w.next = waiters;
     waiters = &w;
-    int rc = wait_on(&w.wq, &futex_lock, flags, deadline);
+    int rc = uwait_on(&w.wq, &futex_lock, flags, deadline);
     if (w.woken)
         return 0;
     flags = spin_lock(&futex_lock);
     unlink_waiter(&w);
     spin_unlock(&futex_lock, flags);
-    return rc == -ETIMEDOUT ? -ETIMEDOUT : 0;
+    return rc == -ETIMEDOUT ? -ETIMEDOUT : rc ? -EINTR : 0;
 }
 
 /* ---- fork, exec, exit, wait ---- */

@@ -276,6 +276,12 @@ void pg_free_user(paddr_t root)
     page_free(root);
 }
 
+void pg_switch_kernel(void)
+{
+    pml4 = kpml4;
+    write_cr3(virt_to_phys(kpml4));
+}
+
 void pg_flush(void)
 {
     write_cr3(virt_to_phys(pml4));
