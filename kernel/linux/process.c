@@ -43,6 +43,33 @@ struct vfork_wait {
     struct wait_queue wq;
 };
 
+/* A process and its descriptor table are a page each, from the page allocator: kmalloc would
+ * map blocks this large in the vmalloc area, whose addresses are never reused (each fork would
+ * cost page tables for good). */
+struct fdtable {
+    struct file *fd[FD_MAX];
+    bool cloexec[FD_MAX];
+};
+_Static_assert(sizeof(struct process) <= PAGE_SIZE, "struct process fits a page");
+_Static_assert(sizeof(struct fdtable) <= PAGE_SIZE, "struct fdtable fits a page");
+
+static void *page_zalloc(void)
+{
+    paddr_t pa = page_alloc();
+    return pa ? phys_to_virt(pa) : NULL;
+}
+
+static void page_zfree(void *va)
+{
+    page_free(virt_to_phys(va));
+}
+
+static void process_free(struct process *p)
+{
+    page_zfree(p->fd);
+    page_zfree(p);
+}
+
 struct uthread *uthread_current(void)
 {
     return current()->proc;
@@ -73,8 +100,11 @@ int process_init(void)
     /* pid 1 and its fds 0-2 live in static memory (kfree ignores it): the boot makes no heap
      * blocks for them (the process is larger than 2 KiB: a vmalloc'd block otherwise). */
     static struct process first;
+    static struct fdtable first_fds;
     static struct file stdio[3];
     struct process *p = &first;
+    p->fd = first_fds.fd;
+    p->cloexec = first_fds.cloexec;
     p->pid = next_pid++;
     p->umask = 022;
     p->altstack[1] = 2; /* SS_DISABLE */
@@ -212,11 +242,21 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t stack, uint64_t
     if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
         return -EINVAL; /* shared memory without being a thread: no such process here */
     struct process *parent = cur_proc;
-    struct process *c = kmalloc(sizeof(*c));
-    if (!c)
+    struct process *c = page_zalloc();
+    struct fdtable *fds = page_zalloc();
+    if (!c || !fds) {
+        if (c)
+            page_zfree(c);
+        if (fds)
+            page_zfree(fds);
         return -ENOMEM;
+    }
     /* Only the calling thread is copied, as Linux: the child has one thread. */
     memcpy(c, parent, sizeof(*c));
+    memcpy(fds->fd, parent->fd, sizeof(fds->fd));
+    memcpy(fds->cloexec, parent->cloexec, sizeof(fds->cloexec));
+    c->fd = fds->fd;
+    c->cloexec = fds->cloexec;
     c->sigpending = c->sigfrom = 0;
     c->nthreads = 0;
     c->threads = NULL;
@@ -230,7 +270,7 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t stack, uint64_t
         c->mm = parent->mm;
         mm_get(c->mm);
     } else if (!(c->mm = mm_fork())) {
-        kfree(c);
+        process_free(c);
         return -ENOMEM;
     }
     c->pid = next_pid;
@@ -238,7 +278,7 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t stack, uint64_t
                                     (flags & CLONE_SETTLS) ? tls : current()->fs_base);
     if (!u) {
         mm_put(c->mm);
-        kfree(c);
+        process_free(c);
         return -EAGAIN;
     }
     next_pid++;
@@ -311,7 +351,7 @@ int uwait_on(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t d
     int rc = wait_on(wq, lock, flags, deadline);
     if (u)
         u->intr = false;
-    return signal_interrupts() ? -ERESTARTSYS : rc;
+    return rc;
 }
 
 int usleep_until(uint64_t deadline)
@@ -346,7 +386,7 @@ static void notify_parent(struct process *c)
     struct sigaction_k *a = &par->sig[SIGCHLD];
     if (a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT)) {
         unlink_child(c); /* reaped at once, as POSIX says for an ignored SIGCHLD */
-        kfree(c);
+        process_free(c);
     } else {
         signal_send(par, SIGCHLD);
     }
@@ -437,17 +477,16 @@ long process_wait(long pid, uint64_t status_ptr, int options)
             if (status_ptr && copy_to_user(status_ptr, &status, sizeof(status)))
                 return -EFAULT;
             unlink_child(c);
-            kfree(c);
+            process_free(c);
             return got;
         }
         if (!any)
             return -ECHILD;
         if (options & WNOHANG)
             return 0;
-        uint64_t fl = spin_lock(&proc_lock);
-        int rc = uwait_on(&p->child_wq, &proc_lock, fl, 0);
-        if (rc == -ERESTARTSYS)
-            return rc;
+        int rc = uwait_on(&p->child_wq, &proc_lock, spin_lock(&proc_lock), 0);
+        if (rc)
+            return rc; /* a signal came before any child ended */
     }
 }
 

@@ -36,8 +36,8 @@ struct process {
     struct process *children, *sibling; /* its children; the next child of its parent */
     struct process *all_next;           /* every process, for kill and pid lookups */
     struct mm *mm;
-    struct file *fd[FD_MAX];
-    bool cloexec[FD_MAX];
+    struct file **fd; /* FD_MAX of them, then cloexec: one page (struct fdtable) */
+    bool *cloexec;
     struct inode *cwd;
     uint32_t umask;
     struct sigaction_k sig[NSIG + 1];
@@ -104,8 +104,9 @@ struct process *process_first(void);
 void process_interrupt(struct process *p);
 /* Does something wait for the current thread: its process ending, or a signal it must take? */
 bool signal_interrupts(void);
-/* wait_on for the Linux layer: returns -ERESTARTSYS (the lock released) instead of blocking, or
- * once woken, when signal_interrupts(); else wait_on's result. */
+/* wait_on for the Linux layer: returns -ERESTARTSYS (the lock released) instead of blocking
+ * when signal_interrupts(), else blocks where a signal wakes it, and returns wait_on's result:
+ * callers test their condition again, then call it again (which answers -ERESTARTSYS). */
 int uwait_on(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t deadline);
 /* Sleeps until the TSC deadline; returns -ERESTARTSYS if a signal woke it first. */
 int usleep_until(uint64_t deadline);

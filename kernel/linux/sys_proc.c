@@ -418,7 +418,7 @@ long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint
     flags = spin_lock(&futex_lock);
     unlink_waiter(&w);
     spin_unlock(&futex_lock, flags);
-    return rc == -ETIMEDOUT ? -ETIMEDOUT : rc ? -EINTR : 0;
+    return rc == -ETIMEDOUT ? -ETIMEDOUT : (rc || signal_interrupts()) ? -EINTR : 0;
 }
 
 /* ---- fork, exec, exit, wait ---- */
