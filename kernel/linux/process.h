@@ -43,6 +43,8 @@ struct process {
     struct sigaction_k sig[NSIG + 1];
     uint64_t sigmask, sigpending;
     uint64_t sigfrom; /* pending signals another process sent */
+    uint64_t sigmask_saved; /* rt_sigsuspend: the mask the handler's frame restores */
+    bool sigmask_restore;
     uint64_t altstack[3]; /* stack_t: ss_sp, ss_flags (SS_DISABLE when unset), ss_size */
     char exe[EXE_MAX];
     char comm[16];

@@ -142,8 +142,10 @@ static long run_handler(int sig, long ret)
     mc->eflags = f->rflags;
     mc->cs = SEL_UCODE;
     mc->ss = SEL_UDATA;
-    mc->oldmask = p->sigmask;
-    fr.uc.sigmask = p->sigmask;
+    uint64_t saved = p->sigmask_restore ? p->sigmask_saved : p->sigmask;
+    p->sigmask_restore = false;
+    mc->oldmask = saved;
+    fr.uc.sigmask = saved;
     fr.info.signo = sig;
     fr.info.code = SI_TKILL;
     fr.info.pid = p->pid;
@@ -317,7 +319,47 @@ long signal_on_return(long ret, uint64_t nr)
             ret = -EINTR;
         }
     }
-    return ready ? deliver_pending(ret) : ret;
+    if (ready)
+        ret = deliver_pending(ret);
+    if (p->sigmask_restore) { /* rt_sigsuspend woke for a signal that ran no handler */
+        p->sigmask = p->sigmask_saved;
+        p->sigmask_restore = false;
+    }
+    return ret;
+}
+
+/* Blocks with the mask set until a signal that is not blocked comes (rt_sigsuspend(2)): its
+ * handler runs with that mask, and the old one comes back when it returns. */
+long sys_rt_sigsuspend(uint64_t uset, uint64_t size)
+{
+    uint64_t set;
+    if (size != 8)
+        return -EINVAL;
+    if (copy_from_user(&set, uset, sizeof(set)))
+        return -EFAULT;
+    struct process *p = process_current();
+    p->sigmask_saved = p->sigmask;
+    p->sigmask_restore = true;
+    p->sigmask = set & ~(bit(SIGKILL) | bit(SIGSTOP));
+    struct wait_queue never = WAIT_QUEUE_INIT; /* only a signal wakes it (process_interrupt) */
+    spinlock_t lock = SPINLOCK_INIT;
+    while (uwait_on(&never, &lock, spin_lock(&lock), 0) == 0)
+        ;
+    return -EINTR;
+}
+
+long sys_pause(void)
+{
+    struct process *p = process_current();
+    uint64_t set = p->sigmask;
+    p->sigmask_saved = p->sigmask;
+    p->sigmask_restore = true;
+    p->sigmask = set;
+    struct wait_queue never = WAIT_QUEUE_INIT;
+    spinlock_t lock = SPINLOCK_INIT;
+    while (uwait_on(&never, &lock, spin_lock(&lock), 0) == 0)
+        ;
+    return -EINTR;
 }
 
 void signal_fatal_now(void)
