@@ -122,9 +122,9 @@ long signal_self(int sig, long ret);
 /* Posts sig to process p (kill from another process, SIGCHLD): dropped if p ignores it,
  * otherwise pending, and p's blocked threads woken when it is not blocked. */
 void signal_send(struct process *p, int sig);
-/* On the way back to user mode from system call nr whose result is ret: leaves if the process
- * is ending, turns -ERESTARTSYS into a restart or EINTR, delivers a pending signal. Returns the
- * value RAX gets. */
+/* On the way back to user mode from system call nr (-1: from an interrupt) whose result is ret:
+ * leaves if the process is ending, turns -ERESTARTSYS into a restart or EINTR, delivers a
+ * pending signal. Returns the value RAX gets. */
 long signal_on_return(long ret, uint64_t nr);
 /* Leaves now if the process is ending or a pending signal would end it (wait_step). */
 void signal_fatal_now(void);

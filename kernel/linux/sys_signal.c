@@ -309,7 +309,7 @@ long signal_on_return(long ret, uint64_t nr)
     if (p->exiting)
         process_leave();
     uint64_t ready = p->sigpending & ~p->sigmask;
-    if (ret == -ERESTARTSYS) {
+    if (ret == -ERESTARTSYS && nr != (uint64_t)-1) {
         struct trap_frame *f = syscall_frame;
         int sig = ready ? __builtin_ctzll(ready) + 1 : 0;
         if (sig && (p->sig[sig].handler <= SIG_IGN || (p->sig[sig].flags & SA_RESTART))) {
@@ -330,17 +330,12 @@ long signal_on_return(long ret, uint64_t nr)
 
 /* Blocks with the mask set until a signal that is not blocked comes (rt_sigsuspend(2)): its
  * handler runs with that mask, and the old one comes back when it returns. */
-long sys_rt_sigsuspend(uint64_t uset, uint64_t size)
+static long suspend_with(uint64_t mask)
 {
-    uint64_t set;
-    if (size != 8)
-        return -EINVAL;
-    if (copy_from_user(&set, uset, sizeof(set)))
-        return -EFAULT;
     struct process *p = process_current();
     p->sigmask_saved = p->sigmask;
     p->sigmask_restore = true;
-    p->sigmask = set & ~(bit(SIGKILL) | bit(SIGSTOP));
+    p->sigmask = mask & ~(bit(SIGKILL) | bit(SIGSTOP));
     struct wait_queue never = WAIT_QUEUE_INIT; /* only a signal wakes it (process_interrupt) */
     spinlock_t lock = SPINLOCK_INIT;
     while (uwait_on(&never, &lock, spin_lock(&lock), 0) == 0)
@@ -348,18 +343,19 @@ long sys_rt_sigsuspend(uint64_t uset, uint64_t size)
     return -EINTR;
 }
 
+long sys_rt_sigsuspend(uint64_t uset, uint64_t size)
+{
+    uint64_t set;
+    if (size != 8)
+        return -EINVAL;
+    if (copy_from_user(&set, uset, sizeof(set)))
+        return -EFAULT;
+    return suspend_with(set);
+}
+
 long sys_pause(void)
 {
-    struct process *p = process_current();
-    uint64_t set = p->sigmask;
-    p->sigmask_saved = p->sigmask;
-    p->sigmask_restore = true;
-    p->sigmask = set;
-    struct wait_queue never = WAIT_QUEUE_INIT;
-    spinlock_t lock = SPINLOCK_INIT;
-    while (uwait_on(&never, &lock, spin_lock(&lock), 0) == 0)
-        ;
-    return -EINTR;
+    return suspend_with(process_current()->sigmask);
 }
 
 void signal_fatal_now(void)
@@ -386,7 +382,7 @@ void signal_user_return(struct trap_frame *f)
         return;
     /* The timer took the CPU from user mode: every register is the program's, RAX too. */
     u->frame = f;
-    long rax = signal_on_return((long)f->rax, 0);
+    long rax = signal_on_return((long)f->rax, (uint64_t)-1); /* -1: not a system call */
     f->rax = rax;
 }
 
