@@ -149,12 +149,11 @@ struct inode *vfs_child(struct inode *dir, const char *name)
     return d ? d->inode : NULL;
 }
 
-void vfs_attach(struct inode *dir, struct dentry *d)
+/* Appended, so directory listings keep creation order (the initrd's order); hashed when the
+ * directory has a table, which grows past twice its size. */
+static inline __attribute__((always_inline)) void append_dentry(struct inode *dir,
+                                                              struct dentry *d)
 {
-    if (dir->pending)
-        link_pending(dir, NULL, 0); /* they come first, as if linked at boot */
-    struct inode *ino = d->inode;
-    /* Appended, so directory listings keep creation order (the initrd's order). */
     d->next = NULL;
     if (dir->last_child)
         dir->last_child->next = d;
@@ -169,6 +168,14 @@ void vfs_attach(struct inode *dir, struct dentry *d)
     } else if (dir->nchildren > HASH_MIN_ENTRIES) {
         rehash(dir, dir->hsize ? dir->hsize * 4 : 64);
     }
+}
+
+void vfs_attach(struct inode *dir, struct dentry *d)
+{
+    if (dir->pending)
+        link_pending(dir, NULL, 0); /* they come first, as if linked at boot */
+    struct inode *ino = d->inode;
+    append_dentry(dir, d);
     ino->nlink++;
     if (S_ISDIR(ino->mode)) {
         ino->parent = dir;
@@ -189,20 +196,7 @@ int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode)
         ino->ino = next_ino++;
     ino->mode = mode;
     ino->nlink = 1;
-    d->next = NULL;
-    if (dir->last_child)
-        dir->last_child->next = d;
-    else
-        dir->children = d;
-    dir->last_child = d;
-    dir->nchildren++;
-    if (dir->htab && dir->nchildren <= 2 * dir->hsize) {
-        uint32_t b = name_hash(d->name, d->len) & (dir->hsize - 1);
-        d->hnext = dir->htab[b];
-        dir->htab[b] = d;
-    } else if (dir->nchildren > HASH_MIN_ENTRIES) {
-        rehash(dir, dir->hsize ? dir->hsize * 4 : 64);
-    }
+    append_dentry(dir, d);
     return 0;
 }
 

@@ -18,15 +18,6 @@
 #define ECHO_PORT 7
 #define QUIT_PORT 9
 
-/* One result line; the detail is printed only for a failure. */
-#define CHECK(what, ok, ...)                                                                       \
-    do {                                                                                           \
-        if (ok)                                                                                    \
-            ktest_check(SUITE, what, true, NULL);                                                \
-        else                                                                                       \
-            ktest_check(SUITE, what, false, __VA_ARGS__);                                        \
-    } while (0)
-
 static volatile bool quit;
 static sys_sem_t quit_sem;
 static unsigned udp_echoed, tcp_conns;
