@@ -339,19 +339,30 @@ bool signal_interrupts(void)
     return p->exiting || (p->sigpending & ~p->sigmask);
 }
 
-int uwait_on(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t deadline)
+int wait_on_intr(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t deadline)
 {
     struct uthread *u = uthread_current();
-    if (signal_interrupts()) {
-        spin_unlock(lock, flags);
-        return -ERESTARTSYS;
-    }
     if (u)
         u->intr = true;
     int rc = wait_on(wq, lock, flags, deadline);
     if (u)
         u->intr = false;
     return rc;
+}
+
+int uwait_on(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t deadline)
+{
+    if (signal_interrupts()) {
+        spin_unlock(lock, flags);
+        return -ERESTARTSYS;
+    }
+    return wait_on_intr(wq, lock, flags, deadline);
+}
+
+void signal_fatal_check(void)
+{
+    if (signal_interrupts())
+        signal_fatal_now();
 }
 
 int usleep_until(uint64_t deadline)
@@ -523,8 +534,7 @@ bool wait_step(uint64_t deadline)
 {
     /* Callers (poll, console reads) loop on it: the process's end and fatal signals take the
      * thread from here, as they would at its way out of the kernel. */
-    if (signal_interrupts())
-        signal_fatal_now();
+    signal_fatal_check();
     if (deadline != UINT64_MAX && time_passed(deadline))
         return false;
     thread_sleep_ns(1000000);

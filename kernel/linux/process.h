@@ -110,6 +110,13 @@ bool signal_interrupts(void);
  * when signal_interrupts(), else blocks where a signal wakes it, and returns wait_on's result:
  * callers test their condition again, then call it again (which answers -ERESTARTSYS). */
 int uwait_on(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t deadline);
+/* wait_on, but a signal for the process (or its end) wakes the thread too (returning 0): for
+ * waits that re-test their condition and call signal_fatal_check (poll, sockets). */
+int wait_on_intr(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64_t deadline);
+/* Leaves now if the current thread's process is ending or a pending signal would end it; call
+ * only where the thread holds nothing (no lock, no reference it must drop). No-op in kernel
+ * threads. */
+void signal_fatal_check(void);
 /* Sleeps until the TSC deadline; returns -ERESTARTSYS if a signal woke it first. */
 int usleep_until(uint64_t deadline);
 
