@@ -1,11 +1,12 @@
 /* Processes that run side by side: ping-pong through pipes, waitpid (WNOHANG, -1, a pid), exit
- * statuses, SIGCHLD, kill of a child (in user mode, blocked in a pipe, asleep), SIGPIPE and EPIPE,
- * end of file once every writer closed, fork in a loop (pages back where they started), vfork +
- * execve, exit_group of a process with threads, fork of a process with threads, orphans.
- * Prints one line per part (the same on Linux) and "procs ok" at the end; exits 1 at the first
- * failed check. `procs leak` also checks free memory (on Mote: /proc/meminfo's MemFree);
+ * statuses, SIGCHLD, kill of a child (in user mode, blocked in a pipe, asleep, in poll), SIGPIPE
+ * and EPIPE, end of file once every writer closed, fork in a loop (pages back where they
+ * started), vfork + execve, exit_group of a process with threads, fork of a process with threads,
+ * orphans. Prints one line per part (the same on Linux) and "procs ok" at the end; exits 1 at the
+ * first failed check. `procs leak` also checks free memory (on Mote: /proc/meminfo's MemFree);
  * `procs NAME` runs one part. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -159,14 +160,27 @@ static void kills(void)
         sleep(100);
         _exit(0);
     }
+    int pp[2];
+    CHECK(pipe(pp) == 0);
+    pid_t poller = fork();
+    if (poller == 0) {
+        struct pollfd pf = {pp[0], POLLIN, 0};
+        close(pp[1]);
+        poll(&pf, 1, -1);
+        _exit(0);
+    }
+    close(pp[0]);
     usleep(30000); /* let them get there */
     CHECK(kill(spin, SIGKILL) == 0);
     CHECK(kill(reader, SIGTERM) == 0);
     CHECK(kill(sleeper, SIGTERM) == 0);
+    CHECK(kill(poller, SIGTERM) == 0);
     int a = killed_by(spin), b = killed_by(reader), c = killed_by(sleeper);
+    int d = killed_by(poller);
     close(p[1]);
-    printf("killed: spinning %d, reading %d, sleeping %d\n", a, b, c);
-    CHECK(a == SIGKILL && b == SIGTERM && c == SIGTERM);
+    close(pp[1]);
+    printf("killed: spinning %d, reading %d, sleeping %d, polling %d\n", a, b, c, d);
+    CHECK(a == SIGKILL && b == SIGTERM && c == SIGTERM && d == SIGTERM);
     CHECK(kill(spin, 0) == -1 && errno == ESRCH);
 
     /* A handler in the child runs for a signal from the parent, then the child goes on. */
