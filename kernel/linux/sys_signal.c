@@ -401,9 +401,10 @@ long sys_kill(uint64_t pid, uint64_t sig)
                 signal_send(q, (int)sig);
         return signal_self((int)sig, 0);
     }
-    /* Each process is its own group: kill(-pgid) is kill(pgid). */
+    /* Each process is its own group: kill(-pgid) is kill(pgid). A zombie takes the signal and
+     * ignores it, as on Linux. */
     struct process *q = process_find(target < 0 ? -target : target);
-    if (!q || q->zombie)
+    if (!q)
         return -ESRCH;
     signal_send(q, (int)sig);
     return 0;
