@@ -53,6 +53,15 @@ struct fdtable {
 _Static_assert(sizeof(struct process) <= PAGE_SIZE, "struct process fits a page");
 _Static_assert(sizeof(struct fdtable) <= PAGE_SIZE, "struct fdtable fits a page");
 
+/* The first open descriptor of p at or after fd, or FD_MAX (memskip64: one instruction). */
+static int next_fd(const struct process *p, int fd)
+{
+    _Static_assert(sizeof(struct file *) == sizeof(uint64_t), "descriptors are 64-bit words");
+    const uint64_t *t = (const uint64_t *)p->fd;
+    const uint64_t *e = fd < FD_MAX ? memskip64(t + fd, 0, FD_MAX - fd) : NULL;
+    return e ? (int)(e - t) : FD_MAX;
+}
+
 static void *page_zalloc(void)
 {
     paddr_t pa = page_alloc();
@@ -164,8 +173,8 @@ int fd_close(int fd)
 void fd_close_on_exec(void)
 {
     struct process *p = cur_proc;
-    for (int fd = 0; fd < FD_MAX; fd++)
-        if (p->fd[fd] && p->cloexec[fd])
+    for (int fd = next_fd(p, 0); fd < FD_MAX; fd = next_fd(p, fd + 1))
+        if (p->cloexec[fd])
             fd_close(fd);
 }
 
@@ -284,9 +293,8 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t stack, uint64_t
     next_pid++;
     u->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
     u->set_tid = (flags & CLONE_CHILD_SETTID) ? ctid : 0;
-    for (int fd = 0; fd < FD_MAX; fd++)
-        if (c->fd[fd])
-            file_get(c->fd[fd]);
+    for (int fd = next_fd(c, 0); fd < FD_MAX; fd = next_fd(c, fd + 1))
+        file_get(c->fd[fd]);
     vfs_inode_get(c->cwd);
     c->sibling = parent->children;
     parent->children = c;
@@ -409,9 +417,8 @@ static void notify_parent(struct process *c)
 /* The last thread of p has left: files, memory, children; p becomes a zombie. */
 static void process_teardown(struct process *p)
 {
-    for (int fd = 0; fd < FD_MAX; fd++)
-        if (p->fd[fd])
-            fd_close(fd);
+    for (int fd = next_fd(p, 0); fd < FD_MAX; fd = next_fd(p, fd + 1))
+        fd_close(fd);
     vfs_inode_put(p->cwd);
     process_vfork_done(p);
     mm_unload();
