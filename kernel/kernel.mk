@@ -56,6 +56,7 @@ KERNEL_SRCS += kernel/fs/vfs.c
 KERNEL_SRCS += kernel/fs/ramfs.c
 KERNEL_SRCS += kernel/fs/dev.c
 KERNEL_SRCS += kernel/fs/pipe.c
+KERNEL_SRCS += kernel/fs/ready.c
 KERNEL_SRCS += kernel/fs/initrd.c
 KERNEL_SRCS += kernel/fs/ext4/alloc.c
 KERNEL_SRCS += kernel/fs/ext4/blkdev.c

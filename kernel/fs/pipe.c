@@ -34,7 +34,9 @@ static long pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
             pr_warn("mote: read of an empty pipe would block forever (no other thread); EOF\n");
             return 0;
         }
-        wait_step(UINT64_MAX); /* another thread of the program may write */
+        uint64_t gen = file_ready_gen(); /* another thread of the program may write */
+        if (p->len == 0 && p->writers)
+            file_ready_wait(gen, 0);
     }
     size_t n = MIN(len, p->len), first = MIN(n, p->cap - p->head);
     memcpy(buf, p->buf + p->head, first);
@@ -81,6 +83,7 @@ static long pipe_write(struct file *f, const void *buf, size_t len, uint64_t *po
     memcpy(p->buf + tail, buf, first);
     memcpy(p->buf, (const uint8_t *)buf + first, len - first);
     p->len += len;
+    file_ready_changed();
     return len;
 }
 
@@ -117,6 +120,7 @@ static void pipe_release_read(struct file *f)
 {
     struct pipe *p = f->priv;
     p->readers--;
+    file_ready_changed();
     release(p);
 }
 
@@ -124,15 +128,18 @@ static void pipe_release_write(struct file *f)
 {
     struct pipe *p = f->priv;
     p->writers--;
+    file_ready_changed();
     release(p);
 }
 
 static const struct file_ops read_ops = {
-    .read = pipe_read, .poll = pipe_poll_read, .ioctl = pipe_ioctl, .release = pipe_release_read};
+    .read = pipe_read, .poll = pipe_poll_read, .ioctl = pipe_ioctl, .release = pipe_release_read,
+    .poll_wakes = true};
 static const struct file_ops write_ops = {.write = pipe_write,
                                           .poll = pipe_poll_write,
                                           .ioctl = pipe_ioctl,
-                                          .release = pipe_release_write};
+                                          .release = pipe_release_write,
+                                          .poll_wakes = true};
 
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {

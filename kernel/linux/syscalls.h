@@ -270,6 +270,7 @@ int resolve_at(long dirfd, uint64_t upath, int atflags, int lookup, struct inode
 /* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
 uint64_t time_deadline_ms(long ms);
 bool time_passed(uint64_t deadline);
+uint64_t time_deadline_tsc(uint64_t deadline);
 /* From now on files get the clock's time (process_init: the boot is over). */
 void time_start_stamps(void);
 /* The TSC value at which CLOCK_MONOTONIC (or CLOCK_REALTIME) reads ns. */
