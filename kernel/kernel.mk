@@ -85,6 +85,10 @@ KERNEL_SRCS += kernel/linux/sys_file.c
 KERNEL_SRCS += kernel/linux/sys_path.c
 KERNEL_SRCS += kernel/linux/sys_stat.c
 KERNEL_SRCS += kernel/linux/sys_poll.c
+KERNEL_SRCS += kernel/net/net.c
+KERNEL_SRCS += kernel/net/config.c
+KERNEL_SRCS += kernel/net/sys_arch.c
+KERNEL_SRCS += kernel/net/chksum.c
 KERNEL_SRCS += kernel/lib/inflate.c
 KERNEL_SRCS += kernel/lib/random.c
 KERNEL_SRCS += kernel/tests/ktest.c
@@ -102,6 +106,7 @@ KERNEL_SRCS += $(COMMON_SRCS)
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL_OBJS += $(BUILD)/kernel-obj/syscall_names.c.o
+include kernel/net/lwip.mk
 
 # Names of the system calls, for the one-line "not implemented" report: from the host's
 # Linux UAPI header (linux-libc-dev, part of build-essential).

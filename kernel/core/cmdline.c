@@ -78,6 +78,12 @@ static void parse_option(struct cmdline *cl, const char *tok)
             cl->mounts[cl->nmounts++] = tok + 8;
         else
             cl->truncated = true;
+    } else if (str_starts(tok, "--ip=") || str_starts(tok, "--defaultgw=") ||
+               str_starts(tok, "--nameserver=")) {
+        if (cl->nnet < CMDLINE_MAX_NET)
+            cl->net[cl->nnet++] = tok;
+        else
+            cl->truncated = true;
     } else if (str_starts(tok, "--env=") && strchr(tok + 6, '=')) {
         if (cl->nenv < CMDLINE_MAX_ENV)
             cl->env[cl->nenv++] = tok + 6;

@@ -16,6 +16,7 @@
 #define CMDLINE_MAX_UNKNOWN 8
 #define CMDLINE_MAX_TEST_ARGS 8
 #define CMDLINE_MAX_MOUNTS 4
+#define CMDLINE_MAX_NET 8
 
 struct cmdline {
     bool bootchart, nopci, noacpi, strace;
@@ -35,6 +36,8 @@ struct cmdline {
     const char *rootfs;                 /* --rootfs=/dev/vda: an ext4 disk as / */
     const char *mounts[CMDLINE_MAX_MOUNTS]; /* --mount=/dev/vdb:/data */
     int nmounts;
+    const char *net[CMDLINE_MAX_NET];   /* OSv's --ip=, --defaultgw=, --nameserver= (net/config.c) */
+    int nnet;
 };
 
 /* Splits buf in place (it must stay alive) and fills *cl. Double quotes group words. */

@@ -18,6 +18,7 @@
 #include "mote/exec.h"
 #include "mote/layout.h"
 #include "mote/mm.h"
+#include "mote/net.h"
 #include "mote/power.h"
 #include "mote/printk.h"
 #include "mote/string.h"
@@ -138,6 +139,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
         power_off(EXIT_NOT_FOUND);
     }
     bootchart_stage("files ready");
+    net_init(&cl);
 
     const char *envp[CMDLINE_MAX_ENV + ARRAY_SIZE(default_env) + 1];
     int envc;
