@@ -1,6 +1,7 @@
 /* The socket calls' contract, checked against what Linux answers: errno values, readiness in
  * poll/select/epoll, options, addresses, SIGPIPE. Needs a peer: HOST runs a TCP listener on PORT
  * that answers "hello from host\n" to a line and closes, and nothing listens on PORT+1.
+ * HOST "self": a thread of this program is that peer, on 127.0.0.1 (loopback only).
  * Usage: nettest HOST PORT    Prints one line per failure and "nettest: N failures" at the end. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +235,43 @@ static void test_udp(const struct sockaddr_in *host)
     close(v);
 }
 
+/* The peer of "self": what the host's listener does (tests/integration/netpeer.py). */
+static void *peer(void *arg)
+{
+    int ls = *(int *)arg;
+    for (;;) {
+        int c = accept(ls, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        char buf[128];
+        size_t got = 0;
+        while (got < sizeof(buf) && !memchr(buf, '\n', got)) {
+            ssize_t r = recv(c, buf + got, sizeof(buf) - got, 0);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        send(c, "hello from host\n", 16, MSG_NOSIGNAL);
+        close(c);
+    }
+}
+
+static int start_peer(int port)
+{
+    static int ls;
+    ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = any_port(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 8) < 0) {
+        perror("nettest: peer");
+        return -1;
+    }
+    pthread_t t;
+    return pthread_create(&t, NULL, peer, &ls) ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -241,6 +280,11 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, on_sigpipe);
     struct sockaddr_in host = any_port(atoi(argv[2])), closed = any_port(atoi(argv[2]) + 1);
+    if (!strcmp(argv[1], "self")) {
+        if (start_peer(atoi(argv[2])) < 0)
+            return 2;
+        argv[1] = "127.0.0.1";
+    }
     if (inet_pton(AF_INET, argv[1], &host.sin_addr) != 1)
         return 2;
     closed.sin_addr = host.sin_addr;

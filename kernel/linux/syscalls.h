@@ -39,6 +39,21 @@
     X(35, sys_nanosleep)                                                                            \
     X(39, sys_getpid)                                                                               \
     X(40, sys_sendfile)                                                                             \
+    X(41, sys_socket)                                                                               \
+    X(42, sys_connect)                                                                              \
+    X(43, sys_accept)                                                                               \
+    X(44, sys_sendto)                                                                               \
+    X(45, sys_recvfrom)                                                                             \
+    X(46, sys_sendmsg)                                                                              \
+    X(47, sys_recvmsg)                                                                              \
+    X(48, sys_shutdown)                                                                             \
+    X(49, sys_bind)                                                                                 \
+    X(50, sys_listen)                                                                               \
+    X(51, sys_getsockname)                                                                          \
+    X(52, sys_getpeername)                                                                          \
+    X(53, sys_socketpair)                                                                           \
+    X(54, sys_setsockopt)                                                                           \
+    X(55, sys_getsockopt)                                                                           \
     X(56, sys_clone)                                                                                \
     X(57, sys_fork)                                                                                 \
     X(58, sys_vfork)                                                                                \
@@ -122,6 +137,7 @@
     X(280, sys_utimensat)                                                                           \
     X(281, sys_epoll_pwait)                                                                         \
     X(284, sys_eventfd)                                                                             \
+    X(288, sys_accept4)                                                                             \
     X(290, sys_eventfd2)                                                                            \
     X(291, sys_epoll_create1)                                                                       \
     X(292, sys_dup3)                                                                                \
@@ -135,6 +151,29 @@
     X(439, sys_faccessat2)
 
 long sys_read(uint64_t fd, uint64_t buf, uint64_t len);
+/* linux/sys_socket.c */
+long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol);
+long sys_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t sv);
+long sys_bind(uint64_t fd, uint64_t uaddr, uint64_t len);
+long sys_listen(uint64_t fd, uint64_t backlog);
+long sys_accept(uint64_t fd, uint64_t uaddr, uint64_t ulen);
+long sys_accept4(uint64_t fd, uint64_t uaddr, uint64_t ulen, uint64_t flags);
+long sys_connect(uint64_t fd, uint64_t uaddr, uint64_t len);
+long sys_shutdown(uint64_t fd, uint64_t how);
+long sys_getsockname(uint64_t fd, uint64_t uaddr, uint64_t ulen);
+long sys_getpeername(uint64_t fd, uint64_t uaddr, uint64_t ulen);
+long sys_setsockopt(uint64_t fd, uint64_t level, uint64_t name, uint64_t uval, uint64_t len);
+long sys_getsockopt(uint64_t fd, uint64_t level, uint64_t name, uint64_t uval, uint64_t ulen);
+long sys_sendto(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_t uaddr,
+                uint64_t alen);
+long sys_recvfrom(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_t uaddr,
+                  uint64_t ulen);
+long sys_sendmsg(uint64_t fd, uint64_t umsg, uint64_t flags);
+long sys_recvmsg(uint64_t fd, uint64_t umsg, uint64_t flags);
+struct file;
+bool file_is_socket(const struct file *f);
+/* readv/writev of a socket: the whole checked vector (struct iovec[cnt]) in one transfer. */
+long socket_rw_iov(struct file *f, const void *iov, uint64_t cnt, bool write);
 long sys_write(uint64_t fd, uint64_t buf, uint64_t len);
 long sys_open(uint64_t path, uint64_t flags, uint64_t mode);
 long sys_close(uint64_t fd);
