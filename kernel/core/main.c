@@ -114,6 +114,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
         pr_info("smp: %u of %u CPUs online\n", n, platform.ncpus);
     }
     drivers_init(&cl);
+    net_init(&cl);
     if (cl.test) {
         if (cl.bootchart)
             bootchart_print();
@@ -139,7 +140,6 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
         power_off(EXIT_NOT_FOUND);
     }
     bootchart_stage("files ready");
-    net_init(&cl);
 
     const char *envp[CMDLINE_MAX_ENV + ARRAY_SIZE(default_env) + 1];
     int envc;

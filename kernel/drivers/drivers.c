@@ -9,12 +9,13 @@
 #include "mote/string.h"
 #include "mote/virtio.h"
 
-extern const struct virtio_driver virtio_blk_driver, virtio_rng_driver;
+extern const struct virtio_driver virtio_blk_driver, virtio_rng_driver, virtio_net_driver;
 extern const struct pci_driver virtio_pci_driver;
 
 const struct virtio_driver *const virtio_drivers[] = {
     &virtio_blk_driver,
     &virtio_rng_driver,
+    &virtio_net_driver,
     NULL,
 };
 

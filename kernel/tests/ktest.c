@@ -14,6 +14,7 @@ static const struct ktest_suite suites[] = {
     {"entropy", ktest_entropy, true},
     {"ext4", ktest_ext4, true},
     {"ext4-bench", ktest_ext4_bench, true},
+    {"net", ktest_net, true},
 };
 
 static unsigned passed, failed;

@@ -21,6 +21,7 @@ void ktest_blk_bench(void);
 void ktest_entropy(void);
 void ktest_ext4(void);
 void ktest_ext4_bench(void);
+void ktest_net(void);
 
 /* Arguments for the suites: --test-arg=key=value (kernel_main hands them over). */
 void ktest_set_args(int argc, const char *const *argv);

@@ -22,6 +22,7 @@ struct net_dev {
     const char *transport;     /* the virtio device's name */
     netif_init_fn init;
     void *priv;
+    uint64_t rx_frames, tx_frames, rx_drops, tx_drops; /* kept by the driver */
     struct net_dev *next;
 };
 
