@@ -32,14 +32,14 @@
 #define MEMP_NUM_PBUF 32                /* PBUF_REF/ROM headers (zero-copy sends) */
 #define MEMP_NUM_RAW_PCB 4
 #define MEMP_NUM_UDP_PCB 8
-#define MEMP_NUM_TCP_PCB 32
+#define MEMP_NUM_TCP_PCB 128               /* 100+ open connections (httpd under load) */
 #define MEMP_NUM_TCP_PCB_LISTEN 8
-#define MEMP_NUM_TCP_SEG 128
+#define MEMP_NUM_TCP_SEG 256
 #define MEMP_NUM_REASSDATA 4
 #define MEMP_NUM_FRAG_PBUF 8
 #define MEMP_NUM_ARP_QUEUE 8
 #define MEMP_NUM_NETBUF 16
-#define MEMP_NUM_NETCONN 40
+#define MEMP_NUM_NETCONN 136               /* one per socket: the TCP PCBs and a few more */
 #define MEMP_NUM_TCPIP_MSG_API 16
 #define MEMP_NUM_TCPIP_MSG_INPKT 16
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
