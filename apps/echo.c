@@ -1,6 +1,7 @@
 /* TCP and UDP echo on one port: every byte a TCP peer sends comes back, every UDP datagram is
  * sent back to its sender. poll() over the listener, the UDP socket and the connections.
- * Usage: echo [-n CONNECTIONS] PORT   (-n: exit 0 once that many TCP connections have closed)
+ * Usage: echo [-n CONNECTIONS] [PORT]   (port 7 by default; -n: exit 0 once that many TCP
+ * connections have closed)
  * An ordinary Linux program: it runs on the host as well as on Mote. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,12 +48,12 @@ int main(int argc, char **argv)
         else
             goto usage;
     }
-    if (argc - optind != 1) {
+    if (argc - optind > 1) {
     usage:
-        fprintf(stderr, "usage: echo [-n CONNECTIONS] PORT\n");
+        fprintf(stderr, "usage: echo [-n CONNECTIONS] [PORT]\n");
         return 2;
     }
-    int port = atoi(argv[optind]);
+    int port = argc > optind ? atoi(argv[optind]) : 7;
     signal(SIGPIPE, SIG_IGN);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     int one = 1;

@@ -135,7 +135,7 @@ $(BUILD)/kernel-obj/syscall_names.c.o: $(BUILD)/kernel-gen/syscall_names.c
 # `make image APP=path/to/static-binary` links a different program as the default.
 BOOTFS_FILES := /hello=$(BUILD)/apps/hello /exitcode=$(BUILD)/apps/exitcode \
 	/segv=$(BUILD)/apps/segv /pvmsyscall=$(BUILD)/apps/pvmsyscall \
-	/cpufeatures=$(BUILD)/apps/cpufeatures
+	/cpufeatures=$(BUILD)/apps/cpufeatures /echo=$(BUILD)/apps/echo
 
 $(BUILD)/bootfs.img: $(BUILD)/tools/mkbootfs $(APP_BINS)
 	$(call quiet,BOOTFS,$@)
