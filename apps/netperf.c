@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +77,8 @@ static int do_send(struct sockaddr_in *a, long long bytes, int times)
             left -= w;
         }
         shutdown(s, SHUT_WR);
+        struct timeval tv = {60, 0}; /* a receiver that vanished must not hang us */
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         while (recv(s, buf, sizeof(buf), 0) > 0) /* the receiver closes when it has it all */
             ;
         printf("send bytes=%lld usec=%lld\n", bytes, now_us() - t0);

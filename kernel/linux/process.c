@@ -3,6 +3,7 @@
 
 #include "fs/vfs.h"
 #include "linux/process.h"
+#include "net/socket.h"
 #include "linux/syscalls.h"
 #include "mote/exec.h"
 #include "mote/mm.h"
@@ -193,6 +194,11 @@ __noreturn void process_exit(int wstatus)
 {
     struct process *c = cur_proc, *p = c->parent;
     if (!p) {
+        /* Sockets close as at any exit; TCP then delivers what they queued before power-off. */
+        for (int fd = 0; fd < FD_MAX; fd++)
+            if (c->fd[fd] && file_is_socket(c->fd[fd]))
+                fd_close(fd);
+        sock_exit_flush();
         int sig = wstatus & 0x7f;
         program_exited(sig ? 128 + sig : (wstatus >> 8) & 0xff);
     }

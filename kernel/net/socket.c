@@ -64,6 +64,8 @@ struct sock {
     uint64_t rcvtimeo_ns, sndtimeo_ns;
 };
 
+static bool used; /* a socket was made: the program's end waits for their last bytes */
+
 /* ---- readiness ---- */
 
 static void sock_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
@@ -234,8 +236,29 @@ int sock_create(int type, struct sock **out)
         return -ENOBUFS;
     }
     netconn_set_nonblocking(s->conn, 1);
+    used = true;
     *out = s;
     return 0;
+}
+
+/* Whether a TCP connection still has bytes or a FIN of ours on the way. */
+static bool tcp_sending(void)
+{
+    bool busy = false;
+    LOCK_TCPIP_CORE();
+    for (struct tcp_pcb *p = tcp_active_pcbs; p && !busy; p = p->next)
+        busy = p->unsent || p->unacked || p->state == FIN_WAIT_1 || p->state == CLOSING ||
+               p->state == LAST_ACK;
+    UNLOCK_TCPIP_CORE();
+    return busy;
+}
+
+void sock_exit_flush(void)
+{
+    if (!used)
+        return;
+    for (int i = 0; i < 200 && tcp_sending(); i++)
+        thread_sleep_ns(10000000);
 }
 
 int sock_type(const struct sock *s)

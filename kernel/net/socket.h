@@ -71,6 +71,10 @@ int sock_name(struct sock *s, bool peer, struct sockaddr_in_k *a);
  * *len bytes and sets *len. */
 int sock_setopt(struct sock *s, int level, int name, const void *val, unsigned len);
 int sock_getopt(struct sock *s, int level, int name, void *val, unsigned *len);
+/* At the program's end, before power-off (its sockets closed): waits, two seconds at most, until
+ * TCP has delivered what the program sent, FINs included, as Linux would go on doing after the
+ * process is gone. Returns at once if the program made no socket. */
+void sock_exit_flush(void);
 /* POLL* bits ready now. */
 unsigned sock_poll(struct sock *s);
 /* Bytes (stream) or the next datagram's size ready to read, for FIONREAD. */
