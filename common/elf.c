@@ -2,6 +2,7 @@
 #include "elf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 
 static int fail(const char **why, const char *msg, int err)
 {
@@ -118,4 +119,63 @@ const char *elf_interp(const struct elf_image *img)
         return s;
     }
     return NULL;
+}
+
+/* The file offset of [vaddr, vaddr + len) when a PT_LOAD segment holds it in the file. */
+static int vaddr_offset(const struct elf_image *img, uint64_t vaddr, uint64_t len, uint64_t *off)
+{
+    for (unsigned i = 0; i < img->phnum; i++) {
+        const elf64_phdr *p = &img->ph[i];
+        if (p->p_type != PT_LOAD || vaddr < p->p_vaddr || vaddr - p->p_vaddr > p->p_filesz ||
+            len > p->p_filesz - (vaddr - p->p_vaddr))
+            continue;
+        *off = p->p_offset + (vaddr - p->p_vaddr);
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int elf_needed(const struct elf_image *img, int (*fn)(const char *name, void *arg), void *arg)
+{
+    const elf64_phdr *dyn = NULL;
+    for (unsigned i = 0; i < img->phnum; i++)
+        if (img->ph[i].p_type == PT_DYNAMIC)
+            dyn = &img->ph[i];
+    if (!dyn)
+        return 0;
+    if (dyn->p_offset > img->size || dyn->p_filesz > img->size - dyn->p_offset ||
+        dyn->p_offset % 8)
+        return -EINVAL;
+    const elf64_dyn *d = (const elf64_dyn *)(img->data + dyn->p_offset);
+    size_t n = dyn->p_filesz / sizeof(*d);
+    uint64_t strtab = 0, strsz = 0, stroff;
+    bool have_strtab = false;
+    for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
+        if (d[i].d_tag == DT_STRTAB) {
+            strtab = d[i].d_val;
+            have_strtab = true;
+        } else if (d[i].d_tag == DT_STRSZ) {
+            strsz = d[i].d_val;
+        }
+    }
+    bool needs = false;
+    for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++)
+        needs |= d[i].d_tag == DT_NEEDED;
+    if (!needs)
+        return 0;
+    if (!have_strtab || strsz == 0 || vaddr_offset(img, strtab, strsz, &stroff))
+        return -EINVAL;
+    const char *str = (const char *)img->data + stroff;
+    if (str[strsz - 1] != '\0')
+        return -EINVAL;
+    for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
+        if (d[i].d_tag != DT_NEEDED)
+            continue;
+        if (d[i].d_val >= strsz || str[d[i].d_val] == '\0')
+            return -EINVAL;
+        int r = fn(str + d[i].d_val, arg);
+        if (r)
+            return r;
+    }
+    return 0;
 }

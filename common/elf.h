@@ -30,4 +30,10 @@ int elf_find_note(const struct elf_image *img, const char *name, uint32_t type,
 /* Returns the PT_INTERP string (checked to be NUL-terminated inside the file) or NULL. */
 const char *elf_interp(const struct elf_image *img);
 
+/* Calls fn(name, arg) for each DT_NEEDED library of a dynamically linked image, in order; fn
+ * returning non-zero stops the walk with that value. Returns 0 (also when the image has no
+ * PT_DYNAMIC), or -EINVAL when the dynamic segment or its string table is malformed (outside
+ * the file or a loaded segment, unterminated names). */
+int elf_needed(const struct elf_image *img, int (*fn)(const char *name, void *arg), void *arg);
+
 #endif

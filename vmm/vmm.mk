@@ -54,6 +54,8 @@ VMM_LIBS := -lcjson -lseccomp -lpthread
 JAILER_SRCS :=
 JAILER_SRCS += vmm/jail/jailer.c
 JAILER_SRCS += vmm/jail/cgroup.c
+JAILER_SRCS += vmm/jail/libs.c
+JAILER_SRCS += common/elf.c
 
 all: $(BUILD)/motevm $(BUILD)/motevm-jailer $(BUILD)/bench/floor
 

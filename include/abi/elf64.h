@@ -57,6 +57,17 @@ typedef struct {
 } elf64_phdr;
 _Static_assert(sizeof(elf64_phdr) == 56, "Elf64_Phdr");
 
+/* Dynamic section entries (gABI chapter 5, "Dynamic Section"). */
+typedef struct {
+    int64_t d_tag;
+    uint64_t d_val;
+} elf64_dyn;
+_Static_assert(sizeof(elf64_dyn) == 16, "Elf64_Dyn");
+#define DT_NULL 0
+#define DT_NEEDED 1
+#define DT_STRTAB 5
+#define DT_STRSZ 10
+
 typedef struct {
     uint32_t n_namesz;
     uint32_t n_descsz;

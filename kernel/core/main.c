@@ -130,6 +130,7 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     if (bi.initrd_size && initrd_unpack(bi.initrd_addr, bi.initrd_size) < 0)
         pr_err("mote: the initrd could not be unpacked (files from it may be missing)\n");
     ext4_vfs_mount_cmdline(&cl);
+    net_write_resolv_conf();
     struct bootfs_file first;
     if (cl.argc == 0 && bootfs_first(&first) == 0) {
         cl.argv[cl.argc++] = first.name;

@@ -1,5 +1,5 @@
 /* The Internet checksum (RFC 1071) for lwIP (LWIP_CHKSUM in lwipopts.h): 64-bit words added with
- * carry, 32 bytes a loop iteration, so a full-size frame costs a few hundred instructions
+ * carry, 64 bytes a loop iteration, so a full-size frame costs a few hundred instructions
  * instead of lwIP's portable 16-bit loop's few thousand. Returns the ones' complement sum of the
  * 16-bit words in memory order, folded to 16 bits, not complemented: what lwIP's
  * lwip_standard_chksum returns. Unaligned loads are fine on x86. */
@@ -17,22 +17,27 @@ uint16_t mote_chksum(const void *data, int len)
     const uint8_t *p = data;
     uint64_t sum = 0;
     size_t n = len > 0 ? (size_t)len : 0;
-    size_t blocks = n / 32;
+    size_t blocks = n / 64;
     if (blocks) {
+        /* lea and dec leave the carry flag alone: one chain of adc across the loop. */
         __asm__("clc\n"
                 "1:\n\t"
                 "adcq 0(%[p]), %[sum]\n\t"
                 "adcq 8(%[p]), %[sum]\n\t"
                 "adcq 16(%[p]), %[sum]\n\t"
                 "adcq 24(%[p]), %[sum]\n\t"
-                "leaq 32(%[p]), %[p]\n\t"
+                "adcq 32(%[p]), %[sum]\n\t"
+                "adcq 40(%[p]), %[sum]\n\t"
+                "adcq 48(%[p]), %[sum]\n\t"
+                "adcq 56(%[p]), %[sum]\n\t"
+                "leaq 64(%[p]), %[p]\n\t"
                 "decq %[n]\n\t"
                 "jnz 1b\n\t"
                 "adcq $0, %[sum]"
                 : [sum] "+r"(sum), [p] "+r"(p), [n] "+r"(blocks)
                 :
                 : "cc", "memory");
-        n &= 31;
+        n &= 63;
     }
     while (n >= 8) {
         uint64_t w = load64(p);

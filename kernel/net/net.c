@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "core/cmdline.h"
+#include "fs/vfs.h"
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/init.h"
@@ -223,4 +224,26 @@ void net_init(struct cmdline *cl)
     for (unsigned i = 0; i < c.nifaces && !c.off; i++)
         print_config(of[i]);
     bootchart_stage("Network initialized");
+}
+
+void net_write_resolv_conf(void)
+{
+    if (!started)
+        return;
+    char buf[2 * 32], addr[IP4ADDR_STRLEN_MAX];
+    size_t n = 0;
+    LOCK_TCPIP_CORE();
+    for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
+        const ip_addr_t *s = dns_getserver(i);
+        if (!ip_addr_isany(s))
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "nameserver %s\n",
+                                  ip4addr_ntoa_r(ip_2_ip4(s), addr, sizeof(addr)));
+    }
+    UNLOCK_TCPIP_CORE();
+    struct inode *ino;
+    if (!n || vfs_lookup(vfs_root(), "/etc/resolv.conf", LOOKUP_FOLLOW, &ino) == 0)
+        return; /* no name server, or the image brings its own file */
+    ino = vfs_make_path("/etc/resolv.conf", S_IFREG | 0644);
+    if (!ino || ramfs_write(ino, buf, n, 0) != (long)n)
+        pr_warn("net: cannot write /etc/resolv.conf\n");
 }

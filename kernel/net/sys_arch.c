@@ -20,16 +20,19 @@ u32_t sys_now(void)
     return (u32_t)(tsc_to_ns(rdtsc()) / 1000000);
 }
 
-/* The TSC deadline for a timeout in milliseconds; 0 (none) for 0. */
-static uint64_t deadline_ms(u32_t ms)
+/* The TSC deadline for a timeout in milliseconds from start; 0 (none) for 0. */
+static uint64_t deadline_ms(uint64_t start, u32_t ms)
 {
-    return ms ? rdtsc() + ns_to_tsc((uint64_t)ms * 1000000) : 0;
+    return ms ? start + ns_to_tsc((uint64_t)ms * 1000000) : 0;
 }
 
-/* What the sys_arch_*_wait functions return: milliseconds waited (the core only compares it
- * with SYS_ARCH_TIMEOUT), at least 0. */
+/* What the sys_arch_*_wait functions return: milliseconds waited (lwIP only compares it with
+ * SYS_ARCH_TIMEOUT); 0 when nothing was waited for, without the conversions (the common case
+ * on the packet path: a message already in the tcpip thread's mailbox). */
 static u32_t waited_ms(uint64_t start)
 {
+    if (!start)
+        return 0;
     u32_t ms = (u32_t)(tsc_to_ns(rdtsc() - start) / 1000000);
     return ms == SYS_ARCH_TIMEOUT ? ms - 1 : ms;
 }
@@ -91,13 +94,17 @@ void sys_sem_signal(sys_sem_t *s)
 
 u32_t sys_arch_sem_wait(sys_sem_t *s, u32_t timeout)
 {
-    uint64_t start = rdtsc(), deadline = deadline_ms(timeout);
+    uint64_t start = 0, deadline = 0;
     for (;;) {
         uint64_t flags = spin_lock(&s->lock);
         if (s->count > 0) {
             s->count--;
             spin_unlock(&s->lock, flags);
             return waited_ms(start);
+        }
+        if (!start) {
+            start = rdtsc();
+            deadline = deadline_ms(start, timeout);
         }
         if (wait_on(&s->waiters, &s->lock, flags, deadline) == -ETIMEDOUT)
             return SYS_ARCH_TIMEOUT;
@@ -208,7 +215,7 @@ static void *mbox_take(sys_mbox_t *b)
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t *b, void **msg, u32_t timeout)
 {
-    uint64_t start = rdtsc(), deadline = deadline_ms(timeout);
+    uint64_t start = 0, deadline = 0;
     for (;;) {
         uint64_t flags = spin_lock(&b->lock);
         if (b->count) {
@@ -217,6 +224,10 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *b, void **msg, u32_t timeout)
             if (msg)
                 *msg = m;
             return waited_ms(start);
+        }
+        if (!start) {
+            start = rdtsc();
+            deadline = deadline_ms(start, timeout);
         }
         if (wait_on(&b->readers, &b->lock, flags, deadline) == -ETIMEDOUT)
             return SYS_ARCH_TIMEOUT;

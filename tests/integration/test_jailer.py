@@ -26,14 +26,6 @@ class Jail:
         self.id = jail_id
         self.root = os.path.join(self.base, "motevm", jail_id, "root")
         os.makedirs(self.root)
-        # motevm is linked against Debian's shared libraries (there is no static libcjson): the
-        # jail gets them, as a dynamically linked firecracker would need.
-        out = subprocess.run(["ldd", MOTEVM], capture_output=True, text=True, check=True).stdout
-        for word in out.split():
-            if word.startswith("/") and os.path.exists(word):
-                dst = self.root + word
-                os.makedirs(os.path.dirname(dst), exist_ok=True)
-                shutil.copy(word, dst)
 
     def args(self, *extra, motevm_args=()):
         return [JAILER, "--id", self.id, "--exec-file", MOTEVM, "--uid", str(UID),
@@ -65,6 +57,38 @@ def jail():
     j = Jail()
     yield j
     j.cleanup()
+
+
+def test_the_jail_gets_the_loader_and_libraries(jail):
+    """motevm links Debian's shared libcjson and libseccomp: the jailer copies what the loader
+    needs (PT_INTERP, DT_NEEDED, transitively) to the paths the loader searches."""
+    r = jail.run(motevm_args=["--version"])
+    assert r.returncode == 0, r.stderr
+    out = subprocess.run(["ldd", MOTEVM], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        words = line.split()
+        if "=>" in words and words[-1].startswith("("):
+            path = words[words.index("=>") + 1]
+            name = words[0]
+            assert any(os.path.exists(os.path.join(jail.root + d, name)) for d in
+                       ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu")), (name, path)
+    interp = next(w for w in out.split() if "ld-linux" in w and w.startswith("/"))
+    assert os.path.isfile(jail.root + interp)
+
+
+def test_a_library_that_cannot_be_found_is_a_clear_error(jail, tmp_path):
+    exe = tmp_path / "needy"
+    src = tmp_path / "needy.c"
+    lib = tmp_path / "libmotegone.so"
+    src.write_text("int gone(void); int main(void) { return gone(); }\n")
+    (tmp_path / "gone.c").write_text("int gone(void) { return 0; }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(lib), str(tmp_path / "gone.c")], check=True)
+    subprocess.run(["cc", "-o", str(exe), str(src), "-L", str(tmp_path), "-lmotegone"], check=True)
+    r = subprocess.run([JAILER, "--id", jail.id, "--exec-file", str(exe), "--uid", str(UID),
+                        "--gid", str(GID), "--chroot-base-dir", jail.base], capture_output=True,
+                       text=True, timeout=20)
+    assert r.returncode != 0
+    assert "libmotegone.so" in r.stderr and "default directories" in r.stderr, r.stderr
 
 
 def test_version_runs_jailed(jail):

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -124,6 +125,95 @@ static void test_bad_note(void **state)
     assert_int_equal(elf_find_note(&e, "Xen", XEN_ELFNOTE_PHYS32_ENTRY, &desc, &descsz), -EINVAL);
 }
 
+/* build(1) plus a PT_DYNAMIC at 0x600 naming two libraries from a string table that the PT_LOAD
+ * holds at vaddr 0x101100 (file 0x1100). */
+static size_t build_dynamic(void)
+{
+    size_t size = build(1);
+    elf64_ehdr *eh = (elf64_ehdr *)img;
+    elf64_phdr *ph = (elf64_phdr *)(img + 64);
+    eh->e_phnum = 4;
+    ph[3] = (elf64_phdr){PT_DYNAMIC, PF_R, 0x600, 0, 0, 5 * 16, 5 * 16, 8};
+    static const char strtab[] = "\0libcjson.so.1\0libc.so.6\0";
+    memcpy(img + 0x1100, strtab, sizeof(strtab));
+    elf64_dyn *d = (elf64_dyn *)(img + 0x600);
+    d[0] = (elf64_dyn){DT_NEEDED, 1};
+    d[1] = (elf64_dyn){DT_STRTAB, 0x101100};
+    d[2] = (elf64_dyn){DT_NEEDED, 15};
+    d[3] = (elf64_dyn){DT_STRSZ, sizeof(strtab)};
+    d[4] = (elf64_dyn){DT_NULL, 0};
+    return size;
+}
+
+struct seen {
+    char names[4][32];
+    int n, stop_at;
+};
+
+static int record(const char *name, void *arg)
+{
+    struct seen *s = arg;
+    snprintf(s->names[s->n], sizeof(s->names[0]), "%s", name);
+    return ++s->n == s->stop_at ? 7 : 0;
+}
+
+static int needed(struct seen *s)
+{
+    struct elf_image e;
+    const char *why;
+    assert_int_equal(elf_parse(&e, img, 0x2000, &why), 0);
+    memset(s, 0, sizeof(*s));
+    return elf_needed(&e, record, s);
+}
+
+static void test_needed(void **state)
+{
+    struct seen s;
+    build(0);
+    assert_int_equal(needed(&s), 0); /* static: nothing */
+    assert_int_equal(s.n, 0);
+    build_dynamic();
+    assert_int_equal(needed(&s), 0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.names[0], "libcjson.so.1");
+    assert_string_equal(s.names[1], "libc.so.6");
+    s.stop_at = 1; /* the callback's non-zero value ends the walk */
+    struct elf_image e;
+    const char *why;
+    assert_int_equal(elf_parse(&e, img, 0x2000, &why), 0);
+    s.n = 0;
+    assert_int_equal(elf_needed(&e, record, &s), 7);
+    assert_int_equal(s.n, 1);
+}
+
+static void test_needed_broken(void **state)
+{
+    struct seen s;
+    elf64_phdr *ph = (elf64_phdr *)(img + 64);
+    elf64_dyn *d = (elf64_dyn *)(img + 0x600);
+    build_dynamic();
+    ph[3].p_filesz = 0x10000; /* dynamic segment past the end */
+    assert_int_equal(needed(&s), -EINVAL);
+    build_dynamic();
+    d[1].d_val = 0x200000; /* string table in no loaded segment */
+    assert_int_equal(needed(&s), -EINVAL);
+    build_dynamic();
+    d[3].d_val = 0x2000; /* string table longer than its segment */
+    assert_int_equal(needed(&s), -EINVAL);
+    build_dynamic();
+    d[2].d_val = 500; /* name offset past the table */
+    assert_int_equal(needed(&s), -EINVAL);
+    build_dynamic();
+    img[0x1100 + 25] = 'x'; /* the table's last byte is not a NUL */
+    assert_int_equal(needed(&s), -EINVAL);
+    build_dynamic();
+    d[1] = (elf64_dyn){DT_NEEDED, 1}; /* no DT_STRTAB */
+    assert_int_equal(needed(&s), -EINVAL);
+    build_dynamic();
+    d[1].d_tag = DT_NULL; /* the list ends before DT_STRTAB: one name, no table */
+    assert_int_equal(needed(&s), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +221,8 @@ int main(void)
         cmocka_unit_test(test_interp),
         cmocka_unit_test(test_broken),
         cmocka_unit_test(test_bad_note),
+        cmocka_unit_test(test_needed),
+        cmocka_unit_test(test_needed_broken),
     };
     return cmocka_run_group_tests_name("common_elf", tests, NULL, NULL);
 }

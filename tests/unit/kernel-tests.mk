@@ -32,3 +32,8 @@ UNIT_SRCS_kernel_virtio_mmio_param := tests/unit/kernel_virtio_mmio_param.c \
 UNIT_SRCS_kernel_virtqueue := tests/unit/kernel_virtqueue.c kernel/drivers/virtio/virtqueue.c
 UNIT_TESTS += kernel_page
 UNIT_SRCS_kernel_page := tests/unit/kernel_page.c kernel/mm/page.c
+
+# The network address options (ip=, --ip=, ...) and the Internet checksum lwIP uses.
+UNIT_TESTS += kernel_net_config
+UNIT_SRCS_kernel_net_config := tests/unit/kernel_net_config.c kernel/net/config.c \
+	kernel/net/chksum.c kernel/lib/parse.c

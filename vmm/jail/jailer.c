@@ -1,5 +1,6 @@
 /* motevm-jailer: Firecracker's jailer for motevm. Same flags and the same steps, in order:
- * close fds, build the chroot <base>/<exec-name>/<id>/root, copy the binary, rlimits, cgroups,
+ * close fds, build the chroot <base>/<exec-name>/<id>/root, copy the binary (and, because motevm
+ * links Debian's shared libcjson and libseccomp, its loader and libraries), rlimits, cgroups,
  * join the netns, new mount namespace + pivot_root, device nodes, (daemonize, new pid ns), drop
  * to uid/gid, exec. Firecracker's docs/jailer.md describes the original. */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <grp.h>
 
 #include "vmm/jail/cgroup.h"
+#include "vmm/jail/libs.h"
 
 #define JAIL_DEFAULT_BASE "/srv/jailer"
 #define JAIL_ID_MAX 64
@@ -253,6 +255,10 @@ int main(int argc, char **argv)
         (int)sizeof(exec_path))
         die("chroot path too long");
     copy_file(o.exec_file, exec_path);
+    /* A dynamically linked binary also needs its loader and libraries, at the paths the loader
+     * searches (Firecracker's is static and needs none). */
+    if (jail_copy_libs(o.exec_file, root, err, sizeof(err)))
+        die("--exec-file %s: %s", o.exec_file, err);
     /* 4. Resource limits. */
     for (int i = 0; i < o.nrlimits; i++)
         set_rlimit(o.rlimits[i]);

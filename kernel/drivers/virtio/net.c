@@ -220,18 +220,17 @@ static int tx_add(struct vnet *v, struct pbuf *p)
 {
     struct vq_buf bufs[VNET_TX_SEGS];
     unsigned n = 0;
-    bool inplace = pbuf_add_header(p, v->hdr_len) == 0;
+    /* Room in front of the first pbuf: pbuf_add_header's test, without moving the payload. */
+    bool inplace = (p->type_internal & PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS) &&
+                   (u8_t *)p->payload - v->hdr_len >= (u8_t *)p + LWIP_MEM_ALIGN_SIZE(sizeof(struct pbuf));
     uint64_t flags = spin_lock(&v->lock);
     if (!vq_free(v->tx)) {
         spin_unlock(&v->lock, flags);
-        if (inplace)
-            pbuf_remove_header(p, v->hdr_len);
         return -ENOSPC;
     }
     struct virtio_net_hdr *h;
     if (inplace) {
-        h = p->payload;
-        pbuf_remove_header(p, v->hdr_len);
+        h = (struct virtio_net_hdr *)((u8_t *)p->payload - v->hdr_len);
     } else {
         /* The header slot of the descriptor vq_add will take as the head. */
         uint16_t head = v->tx->free_head != VQ_NONE ? v->tx->free_head : v->tx->fresh;
@@ -496,7 +495,11 @@ static int vnet_probe(struct virtio_device *d)
     nd->transport = d->name;
     nd->init = vnet_netif_init;
     nd->priv = v;
-    return net_dev_add(nd);
+    int rc = net_dev_add(nd);
+    if (rc == 0)
+        pr_info("virtio-net: %s on %s: features %lx, %u-byte header, %u receive buffers\n",
+                nd->name, d->name, d->features, v->hdr_len, v->rx_target);
+    return rc;
 }
 
 const struct virtio_driver virtio_net_driver = {

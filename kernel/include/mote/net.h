@@ -43,4 +43,8 @@ int net_start(void);
  * Without a device, an address option is an error too. */
 void net_init(struct cmdline *cl);
 
+/* Once the file tree exists: /etc/resolv.conf with the name servers (from ip=, --nameserver= or
+ * DHCP) for the program's resolver, unless the image has that file already. */
+void net_write_resolv_conf(void);
+
 #endif
