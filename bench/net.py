@@ -261,10 +261,11 @@ def http(ns, end, runs, n, conc):
 
 # ---- instruction and exit counts ----
 
-def count_run(path):
+def count_run(path, profile=None):
     """CPL0 instructions and exits from the program's first instruction to the end of a trace:
     one pass over the instruction lines and the port/MMIO access lines (as bench/blk.py reads
-    them: an access belongs to the instruction traced just before it)."""
+    them: an access belongs to the instruction traced just before it). profile: a dict that
+    gets the count of each CPL0 instruction address."""
     res = {"insns": 0, "exits": 0, "pio": 0, "mmio": 0, "msr": 0, "hlt": 0}
     mnem, last_pc, in_program = {}, None, False
     with open(path, errors="replace") as f:
@@ -296,6 +297,8 @@ def count_run(path):
             if not in_program or repeat or not in_kernel(pc):
                 continue
             res["insns"] += 1
+            if profile is not None:
+                profile[pc] = profile.get(pc, 0) + 1
             for kind in ("msr", "hlt"):
                 if EXIT_KINDS[kind].match(op):
                     res["exits"] += 1
@@ -303,14 +306,15 @@ def count_run(path):
     return res
 
 
-def traced(ns, initrd, program, ready, host_work):
+def traced(ns, initrd, program, ready, host_work, profile=None):
     """One traced guest run: boots program, waits for ready, runs host_work(), waits for the
     guest to end. Returns (counts, tap frames during the run)."""
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as d:
         fifo = os.path.join(d, "trace.fifo")
         os.mkfifo(fifo)
         result = {}
-        reader = threading.Thread(target=lambda: result.update(count_run(fifo)), daemon=True)
+        reader = threading.Thread(target=lambda: result.update(count_run(fifo, profile)),
+                                  daemon=True)
         reader.start()
         before = ns.tap_packets()  # the boot's own frames (ARP) are the same in both runs
         g = Guest(ns, initrd, program, trace=fifo)
@@ -360,6 +364,62 @@ def costs(ns, initrd, small, big, reqs_small, reqs_big):
     return rows
 
 
+def symbols():
+    syms = []
+    for line in run(["nm", "-n", KERNEL]).stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2]))
+    return syms
+
+
+def profile(kind):
+    """Per-function CPL0 instructions of the difference between two traced runs."""
+    import bisect
+    ns = Namespaces()
+    netperf = os.path.join(APPS, "netperf")
+    try:
+        with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as d:
+            initrd, _ = make_initrd(d, ["netperf", "httpd", "echo"])
+            profs, units = [], 0
+            for n in ((5, 25) if kind == "http" else (64 << 10, 576 << 10)):
+                prof = {}
+                if kind == "http":
+                    def work(n=n):
+                        for _ in range(n):
+                            host(ns, ["curl", "-s", "-o", "/dev/null", f"http://{GUEST_IP}/"])
+                    traced(ns, initrd, f"/bin/httpd -n {n} 80 /www", "httpd:", work, prof)
+                    units = 20
+                elif kind == "recv":
+                    traced(ns, initrd, "/bin/netperf recv 5001 1", "listening",
+                           lambda n=n: host(ns, [netperf, "send", GUEST_IP, "5001", str(n)]), prof)
+                    units = (512 << 10) / 1460
+                else:
+                    r = subprocess.Popen(ns.cmd(ns.h, [netperf, "recv", "5002", "1"]),
+                                         stdout=subprocess.PIPE, text=True)
+                    r.stdout.readline()
+                    traced(ns, initrd, f"/bin/netperf send {HOST_IP} 5002 {n}", "", lambda: None,
+                           prof)
+                    r.communicate(timeout=600)
+                    units = (512 << 10) / 1460
+                profs.append(prof)
+    finally:
+        ns.close()
+    syms = symbols()
+    addrs = [a for a, _ in syms]
+    per = {}
+    for sign, prof in ((-1, profs[0]), (1, profs[1])):
+        for pc, c in prof.items():
+            i = bisect.bisect_right(addrs, pc) - 1
+            name = syms[i][1] if i >= 0 else "?"
+            per[name] = per.get(name, 0) + sign * c
+    total = sum(per.values())
+    print(f"{kind}: {total / units:.0f} CPL0 instructions per unit")
+    for name, c in sorted(per.items(), key=lambda x: -x[1])[:40]:
+        print(f"{c / units:9.1f}  {name}")
+    return 0
+
+
 def smallest_mem(ns, initrd):
     """The smallest -m (MiB) at which httpd serves the page."""
     for mem in (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32):
@@ -390,7 +450,11 @@ def main():
     ap.add_argument("--concurrency", type=int, default=10, help="ab -c")
     ap.add_argument("--rr", type=int, default=200, help="round trips per latency run")
     ap.add_argument("--no-trace", action="store_true", help="skip the traced runs")
+    ap.add_argument("--profile", choices=["http", "recv", "send"],
+                    help="only: CPL0 instructions per kernel function, per request or segment")
     a = ap.parse_args()
+    if a.profile:
+        return profile(a.profile)
     out = ["## Network (virtio-net, lwIP, sockets; QEMU TCG)", ""]
     missing = [p for p in ("netperf", "httpd", "echo") if not os.path.exists(os.path.join(APPS, p))]
     if os.geteuid() != 0 or not os.path.exists("/dev/net/tun") or missing:
