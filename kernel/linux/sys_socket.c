@@ -110,13 +110,14 @@ static long install(struct sock *s, int flags)
 
 /* ---- addresses ---- */
 
-/* A sockaddr from the program: at least a sockaddr_in, at most a sockaddr_storage. */
-static long get_addr(uint64_t uaddr, uint64_t len, struct sockaddr_in_k *a)
+/* A sockaddr from the program: at least a sockaddr_in, at most a sockaddr_storage; connect
+ * also takes a bare AF_UNSPEC family (short). */
+static long get_addr(uint64_t uaddr, uint64_t len, struct sockaddr_in_k *a, bool unspec_short)
 {
     if ((uint32_t)len > SOCKADDR_MAX)
         return -EINVAL;
     memset(a, 0, sizeof(*a));
-    if ((uint32_t)len >= sizeof(a->family) && (uint32_t)len < sizeof(*a)) {
+    if (unspec_short && (uint32_t)len >= sizeof(a->family) && (uint32_t)len < sizeof(*a)) {
         if (copy_from_user(&a->family, uaddr, sizeof(a->family)))
             return -EFAULT;
         return a->family == AF_UNSPEC ? 0 : -EINVAL; /* connect(AF_UNSPEC) may be short */
@@ -170,7 +171,7 @@ long sys_bind(uint64_t fd, uint64_t uaddr, uint64_t len)
 {
     SOCK_OR_RETURN(fd, NULL);
     struct sockaddr_in_k a;
-    long rc = get_addr(uaddr, len, &a);
+    long rc = get_addr(uaddr, len, &a, false);
     if (rc)
         return rc;
     if (a.family != AF_INET && !(a.family == AF_UNSPEC && a.addr == 0))
@@ -215,7 +216,7 @@ long sys_connect(uint64_t fd, uint64_t uaddr, uint64_t len)
     struct file *f;
     SOCK_OR_RETURN(fd, &f);
     struct sockaddr_in_k a;
-    long rc = get_addr(uaddr, len, &a);
+    long rc = get_addr(uaddr, len, &a, true);
     if (rc)
         return rc;
     if (a.family != AF_INET && a.family != AF_UNSPEC)
@@ -298,7 +299,7 @@ long sys_sendto(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_
         return -EFAULT;
     struct sockaddr_in_k a;
     if (uaddr) {
-        long rc = get_addr(uaddr, alen, &a);
+        long rc = get_addr(uaddr, alen, &a, false);
         if (rc)
             return rc;
         if (a.family != AF_INET && a.family != AF_UNSPEC)
@@ -381,7 +382,7 @@ long sys_sendmsg(uint64_t fd, uint64_t umsg, uint64_t flags)
         return -EFAULT;
     struct sockaddr_in_k a;
     if (m.name) {
-        long rc = get_addr(m.name, m.namelen, &a);
+        long rc = get_addr(m.name, m.namelen, &a, false);
         if (rc)
             return rc;
         if (a.family != AF_INET && a.family != AF_UNSPEC)
@@ -432,6 +433,9 @@ long sys_recvmsg(uint64_t fd, uint64_t umsg, uint64_t flags)
 long socket_rw_iov(struct file *f, const void *iov, uint64_t cnt, bool write)
 {
     const struct kiov *v = iov;
+    for (uint64_t i = 0; i < cnt; i++)
+        if (v[i].len && !user_range_ok((uint64_t)v[i].base, v[i].len, !write))
+            return -EFAULT;
     if (write)
         return sock_send(f->priv, v, (int)cnt, 0, NULL, f->flags & O_NONBLOCK);
     return sock_recv(f->priv, v, (int)cnt, 0, NULL, NULL, f->flags & O_NONBLOCK);
