@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -272,6 +275,95 @@ static int start_peer(int port)
     return pthread_create(&t, NULL, peer, &ls) ? -1 : 0;
 }
 
+/* Datagrams over loopback: vectors both ways, MSG_PEEK, MSG_TRUNC, FIONREAD, timeouts. */
+static void test_udp_loopback(void)
+{
+    struct sockaddr_in a = any_port(7072), b = any_port(0), from;
+    a.sin_addr.s_addr = b.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int u = socket(AF_INET, SOCK_DGRAM, 0), v = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(bind(u, (struct sockaddr *)&a, sizeof(a)) == 0);
+    CHECK(bind(v, (struct sockaddr *)&b, sizeof(b)) == 0);
+    socklen_t len = sizeof(b);
+    CHECK(getsockname(v, (struct sockaddr *)&b, &len) == 0 && b.sin_port != 0);
+    struct stat st;
+    CHECK(fstat(u, &st) == 0 && S_ISSOCK(st.st_mode));
+    /* One datagram from two buffers (sendmsg), read back in two (recvmsg). */
+    struct iovec out[2] = {{"hello ", 6}, {"datagram", 8}};
+    struct msghdr mh = {.msg_name = &a, .msg_namelen = sizeof(a), .msg_iov = out,
+                        .msg_iovlen = 2};
+    CHECK(sendmsg(v, &mh, 0) == 14);
+    struct pollfd p = {u, POLLIN, 0};
+    CHECK(poll(&p, 1, 2000) == 1 && (p.revents & POLLIN));
+    int avail = 0;
+    CHECK(ioctl(u, FIONREAD, &avail) == 0 && avail == 14);
+    char x[4], y[32];
+    len = sizeof(from);
+    CHECK(recvfrom(u, y, sizeof(y), MSG_PEEK, (struct sockaddr *)&from, &len) == 14 &&
+          from.sin_port == b.sin_port && len == sizeof(from));
+    struct iovec in[2] = {{x, 4}, {y, sizeof(y)}};
+    memset(y, 0, sizeof(y));
+    struct msghdr rh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = in,
+                        .msg_iovlen = 2};
+    CHECK(recvmsg(u, &rh, 0) == 14 && !memcmp(x, "hell", 4) && !strcmp(y, "o datagram") &&
+          rh.msg_namelen == sizeof(from) && from.sin_port == b.sin_port && rh.msg_flags == 0);
+    /* Too small a buffer: the rest is lost, MSG_TRUNC says so (and returns the real size). */
+    CHECK(sendto(v, "0123456789", 10, 0, (struct sockaddr *)&a, sizeof(a)) == 10);
+    CHECK(sendto(v, "abcdef", 6, 0, (struct sockaddr *)&a, sizeof(a)) == 6);
+    struct iovec small = {x, 4};
+    struct msghdr th = {.msg_iov = &small, .msg_iovlen = 1};
+    CHECK(recvmsg(u, &th, 0) == 4 && (th.msg_flags & MSG_TRUNC) && !memcmp(x, "0123", 4));
+    CHECK(recv(u, x, 2, MSG_TRUNC) == 6 && !memcmp(x, "ab", 2));
+    /* A receive timeout ends a blocking read with EAGAIN. */
+    struct timeval tv = {0, 100000}, got;
+    CHECK(setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+    len = sizeof(got);
+    CHECK(getsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && got.tv_usec == 100000);
+    ERRNO(recv(u, x, 1, 0), EAGAIN);
+    /* connect() then write()/read() as a file; AF_UNSPEC dissolves the association. */
+    CHECK(connect(v, (struct sockaddr *)&a, sizeof(a)) == 0);
+    CHECK(write(v, "w", 1) == 1 && read(u, x, sizeof(x)) == 1 && x[0] == 'w');
+    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+    CHECK(connect(v, &unspec, sizeof(unspec)) == 0);
+    ERRNO(send(v, "x", 1, 0), EDESTADDRREQ);
+    ERRNO(sendto(v, y, 70000, 0, (struct sockaddr *)&a, sizeof(a)), EMSGSIZE);
+    close(u);
+    close(v);
+}
+
+/* A stream over loopback: readv/writev, MSG_WAITALL, FIONREAD, O_NONBLOCK by fcntl. */
+static void test_tcp_loopback(void)
+{
+    struct sockaddr_in a = any_port(7073);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ls = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(bind(ls, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(ls, 1) == 0);
+    CHECK(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0);
+    struct sockaddr_in peer;
+    socklen_t len = sizeof(peer);
+    int s = accept4(ls, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+    CHECK(s >= 0 && len == sizeof(peer) && peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+    CHECK(fcntl(s, F_GETFD) & FD_CLOEXEC);
+    struct iovec out[3] = {{"one ", 4}, {"two ", 4}, {"three", 5}};
+    CHECK(writev(c, out, 3) == 13);
+    char p1[3], p2[16] = {0};
+    struct iovec in[2] = {{p1, 3}, {p2, 10}};
+    CHECK(readv(s, in, 2) == 13 && !memcmp(p1, "one", 3) && !strcmp(p2, " two three"));
+    fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+    ERRNO(read(s, p2, sizeof(p2)), EAGAIN);
+    CHECK(send(c, "abcd", 4, 0) == 4);
+    struct pollfd p = {s, POLLIN, 0};
+    CHECK(poll(&p, 1, 2000) == 1);
+    int avail = 0;
+    CHECK(ioctl(s, FIONREAD, &avail) == 0 && avail == 4);
+    fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+    CHECK(recv(s, p2, 4, MSG_WAITALL) == 4 && !memcmp(p2, "abcd", 4));
+    close(c); /* end of file on the other side */
+    CHECK(poll(&p, 1, 2000) == 1 && (p.revents & POLLIN));
+    CHECK(read(s, p2, sizeof(p2)) == 0);
+    close(s);
+    close(ls);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -292,6 +384,8 @@ int main(int argc, char **argv)
     test_bind_listen();
     test_connect(&host, &closed);
     test_udp(&host);
+    test_udp_loopback();
+    test_tcp_loopback();
     printf("nettest: %d checks, %d failures\n", checks, failures);
     return failures != 0;
 }

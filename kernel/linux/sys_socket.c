@@ -295,6 +295,8 @@ long sys_sendto(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_
     struct file *f;
     SOCK_OR_RETURN(fd, &f);
     len = MIN(len, 0x7ffff000ul);
+    if (sock_type(s) == SOCK_DGRAM && len > 65507)
+        return -EMSGSIZE; /* before the buffer is looked at, as Linux */
     if (len && !user_range_ok(buf, len, false))
         return -EFAULT;
     struct sockaddr_in_k a;
