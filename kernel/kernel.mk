@@ -92,6 +92,7 @@ KERNEL_SRCS += kernel/net/config.c
 KERNEL_SRCS += kernel/net/sys_arch.c
 KERNEL_SRCS += kernel/net/chksum.c
 KERNEL_SRCS += kernel/net/socket.c
+KERNEL_SRCS += kernel/net/sockopt.c
 KERNEL_SRCS += kernel/lib/inflate.c
 KERNEL_SRCS += kernel/lib/random.c
 KERNEL_SRCS += kernel/tests/ktest.c

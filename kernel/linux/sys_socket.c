@@ -22,16 +22,27 @@
 
 /* ---- sockets as files ---- */
 
+/* A call that may sleep holds a reference to the file: another thread's close() then only
+ * removes the descriptor (as on Linux) and cannot free the socket under the sleeper. */
+#define HOLD(f, call)                                                                              \
+    ({                                                                                             \
+        file_get(f);                                                                               \
+        long r_ = (call);                                                                          \
+        file_put(f);                                                                               \
+        r_;                                                                                        \
+    })
+
 static long sf_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
     struct kiov v = {buf, len};
-    return sock_recv(f->priv, &v, 1, 0, NULL, NULL, f->flags & O_NONBLOCK);
+    return HOLD(f, sock_recv(f->priv, &v, 1, 0, NULL, NULL, f->flags & O_NONBLOCK));
 }
 
 static long sf_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
     struct kiov v = {(void *)buf, len};
-    return sock_send(f->priv, &v, 1, 0, NULL, f->flags & O_NONBLOCK); /* -EPIPE: SIGPIPE */
+    /* -EPIPE: the caller raises SIGPIPE */
+    return HOLD(f, sock_send(f->priv, &v, 1, 0, NULL, f->flags & O_NONBLOCK));
 }
 
 static unsigned sf_poll(struct file *f)
@@ -195,7 +206,7 @@ long sys_accept4(uint64_t fd, uint64_t uaddr, uint64_t ulen, uint64_t flags)
         return -EFAULT;
     struct sock *n;
     struct sockaddr_in_k peer;
-    long rc = sock_accept(s, f->flags & O_NONBLOCK, &n, &peer);
+    long rc = HOLD(f, sock_accept(s, f->flags & O_NONBLOCK, &n, &peer));
     if (rc)
         return rc;
     long nfd = install(n, (int)flags);
@@ -223,7 +234,7 @@ long sys_connect(uint64_t fd, uint64_t uaddr, uint64_t len)
         return -EAFNOSUPPORT;
     if (a.family == AF_UNSPEC && sock_type(s) == SOCK_STREAM)
         return -EAFNOSUPPORT; /* dissolving a TCP association is not offered */
-    return sock_connect(s, &a, f->flags & O_NONBLOCK);
+    return HOLD(f, sock_connect(s, &a, f->flags & O_NONBLOCK));
 }
 
 long sys_shutdown(uint64_t fd, uint64_t how)
@@ -308,7 +319,8 @@ long sys_sendto(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_
             return -EAFNOSUPPORT;
     }
     struct kiov v = {(void *)buf, len};
-    return sent(sock_send(s, &v, 1, (int)flags, uaddr ? &a : NULL, f->flags & O_NONBLOCK), flags);
+    return sent(HOLD(f, sock_send(s, &v, 1, (int)flags, uaddr ? &a : NULL, f->flags & O_NONBLOCK)),
+                flags);
 }
 
 long sys_recvfrom(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_t uaddr,
@@ -323,7 +335,7 @@ long sys_recvfrom(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint6
         return -EFAULT;
     struct kiov v = {(void *)buf, len};
     struct sockaddr_in_k from;
-    long rc = sock_recv(s, &v, 1, (int)flags, &from, NULL, f->flags & O_NONBLOCK);
+    long rc = HOLD(f, sock_recv(s, &v, 1, (int)flags, &from, NULL, f->flags & O_NONBLOCK));
     if (rc >= 0 && uaddr) {
         long e = put_addr(uaddr, ulen, &from, sock_type(s) == SOCK_DGRAM ? sizeof(from) : 0);
         if (e)
@@ -394,7 +406,8 @@ long sys_sendmsg(uint64_t fd, uint64_t umsg, uint64_t flags)
     long rc = get_iov(&m, false, &v);
     if (rc)
         return rc;
-    rc = sock_send(s, v, (int)m.iovlen, (int)flags, m.name ? &a : NULL, f->flags & O_NONBLOCK);
+    rc = HOLD(f, sock_send(s, v, (int)m.iovlen, (int)flags, m.name ? &a : NULL,
+                          f->flags & O_NONBLOCK));
     kfree(v);
     return sent(rc, flags);
 }
@@ -412,7 +425,8 @@ long sys_recvmsg(uint64_t fd, uint64_t umsg, uint64_t flags)
         return rc;
     struct sockaddr_in_k from;
     int mflags = 0;
-    rc = sock_recv(s, v, (int)m.iovlen, (int)flags, &from, &mflags, f->flags & O_NONBLOCK);
+    rc = HOLD(f, sock_recv(s, v, (int)m.iovlen, (int)flags, &from, &mflags,
+                          f->flags & O_NONBLOCK));
     kfree(v);
     if (rc < 0)
         return rc;
@@ -439,6 +453,6 @@ long socket_rw_iov(struct file *f, const void *iov, uint64_t cnt, bool write)
         if (v[i].len && !user_range_ok((uint64_t)v[i].base, v[i].len, !write))
             return -EFAULT;
     if (write)
-        return sock_send(f->priv, v, (int)cnt, 0, NULL, f->flags & O_NONBLOCK);
-    return sock_recv(f->priv, v, (int)cnt, 0, NULL, NULL, f->flags & O_NONBLOCK);
+        return HOLD(f, sock_send(f->priv, v, (int)cnt, 0, NULL, f->flags & O_NONBLOCK));
+    return HOLD(f, sock_recv(f->priv, v, (int)cnt, 0, NULL, NULL, f->flags & O_NONBLOCK));
 }
