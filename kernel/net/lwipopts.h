@@ -16,7 +16,7 @@
 #define DEFAULT_RAW_RECVMBOX_SIZE 16
 #define DEFAULT_UDP_RECVMBOX_SIZE 64
 #define DEFAULT_TCP_RECVMBOX_SIZE 64
-#define DEFAULT_ACCEPTMBOX_SIZE 64
+#define DEFAULT_ACCEPTMBOX_SIZE 128         /* the largest listen backlog (socket layer) */
 #define TCPIP_THREAD_NAME "tcpip"
 #define TCPIP_THREAD_STACKSIZE 0        /* Mote threads have fixed 16 KiB kernel stacks */
 #define TCPIP_THREAD_PRIO 0

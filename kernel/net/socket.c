@@ -278,7 +278,10 @@ int sock_listen(struct sock *s, int backlog)
         return -EOPNOTSUPP;
     if (s->connected || s->connecting)
         return -EINVAL;
-    backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
+    /* lwIP aborts (RST) a connection that finds its listener's accept mailbox full, but drops
+     * a SYN past the backlog (the client tries again): so the backlog never exceeds the
+     * mailbox. Linux likewise caps it (somaxconn). */
+    backlog = backlog < 1 ? 1 : MIN(backlog, DEFAULT_ACCEPTMBOX_SIZE);
     if (s->listening) {
         LOCK_TCPIP_CORE();
         if (s->conn->pcb.tcp)
