@@ -250,10 +250,32 @@ u32_t sys_arch_mbox_tryfetch(sys_mbox_t *b, void **msg)
 
 /* ---- threads ---- */
 
+/* lwIP's threads (the tcpip thread) live as the Linux layer does: on CPU 0, with interrupts off
+ * except while they block, so they never run at the same time as a system call, nor get
+ * preempted inside one of the kernel's allocators (the heap and the page allocator have no
+ * locks: kernel/mm). */
+struct lwip_thread_start {
+    lwip_thread_fn fn;
+    void *arg;
+};
+
+static void lwip_thread(void *p)
+{
+    struct lwip_thread_start st = *(struct lwip_thread_start *)p;
+    kfree(p);
+    (void)irq_save(); /* interrupts off from here; blocking waits restore this state */
+    st.fn(st.arg);
+}
+
 sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int stacksize,
                             int prio)
 {
-    struct thread *t = thread_create(fn, arg, name, -1);
+    struct lwip_thread_start *st = kmalloc(sizeof(*st));
+    if (!st)
+        panic("lwip: cannot create thread %s", name);
+    st->fn = fn;
+    st->arg = arg;
+    struct thread *t = thread_create(lwip_thread, st, name, 0);
     if (!t)
         panic("lwip: cannot create thread %s", name);
     return t;

@@ -56,10 +56,10 @@ def initrd(staging, tmp_path_factory):
     return str(out)
 
 
-def guest(ns, transport, program, initrd, mem=128):
+def guest(ns, transport, program, initrd, mem=128, extra=()):
     machine, dev = TRANSPORTS[transport]
     return QemuGuest(ns, machine, f"{ns.static_ip_arg()} {program}",
-                     dev + ["-initrd", initrd], mem=mem)
+                     dev + ["-initrd", initrd] + list(extra), mem=mem)
 
 
 def client(ns, *args, timeout=90):
@@ -135,6 +135,27 @@ def test_page_and_echo_on_pc(netns, initrd, transport):
     finally:
         g.kill()
     assert r.status == qemu_status(0), r.out
+
+
+def test_httpd_two_cpus(netns, initrd, staging, tmp_path):
+    """Two vCPUs: the 10 MiB file three times at once while ab keeps 50 connections busy."""
+    g = guest(netns, "mmio", "/bin/httpd 80 /www", initrd, extra=["-smp", "2"])
+    try:
+        g.wait_for("httpd: serving")
+        url = f"http://{netns.guest_ip}"
+        gets = [netns.popen(["curl", "-s", "-S", "--max-time", "60", "-o", str(tmp_path / f"b{i}"),
+                             f"{url}/big.bin"]) for i in range(3)]
+        ab = netns.run(["ab", "-q", "-k", "-c", "50", "-n", "2000", f"{url}/"], timeout=120)
+        assert "Failed requests:        0" in ab.stdout and "Complete requests:      2000" in \
+            ab.stdout, ab.stdout + ab.stderr
+        for p in gets:
+            assert p.wait(timeout=90) == 0
+        want = (staging / "www" / "big.bin").read_bytes()
+        for i in range(3):
+            assert (tmp_path / f"b{i}").read_bytes() == want
+        assert "PANIC" not in g.out, g.out
+    finally:
+        g.kill()
 
 
 def test_guest_connects_out_and_errno(netns, initrd):
