@@ -104,6 +104,8 @@ def main():
     ap.add_argument("--mem", default="128")
     ap.add_argument("--initrd", help="an initrd for QEMU's -initrd")
     ap.add_argument("--profile", action="store_true", help="instructions per kernel function")
+    ap.add_argument("--qemu-arg", action="append", default=[],
+                    help="one more QEMU argument (repeatable), e.g. a network device")
     a = ap.parse_args()
     profile = {} if a.profile else None
     with tempfile.TemporaryDirectory() as d:
@@ -113,7 +115,7 @@ def main():
                         "-kernel", a.kernel, "-append", a.cmdline,
                         "-device", "isa-debug-exit,iobase=0x501,iosize=2",
                         "-singlestep", "-d", "exec,nochain,in_asm", "-D", log]
-                       + (["-initrd", a.initrd] if a.initrd else []),
+                       + (["-initrd", a.initrd] if a.initrd else []) + a.qemu_arg,
                        check=False, timeout=300)
         res = count(log, profile)
     json.dump(res, sys.stdout)

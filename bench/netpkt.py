@@ -133,6 +133,8 @@ def wakeups(log, syms, groups):
             if op == "hlt":
                 segs.append(cur)
                 cur = new()
+    if cur is not None and cur["insns"]:
+        segs.append(cur)  # the last one, up to the power-off
     return segs
 
 
@@ -164,7 +166,7 @@ def main():
                                 "--test-arg=seconds=300", dev + trace, kernel=a.kernel)
             g.wait_for("serving on eth0", timeout=300)
             # ARP both ways first, so each counted ping is the same work.
-            ns.run(["ping", "-c", "2", "-W", "5", ns.guest_ip])
+            ns.run(["ping", "-c", "2", "-W", "5", "-s", str(a.size), ns.guest_ip])
             time.sleep(1)
             peer = [sys.executable, os.path.join(ROOT, "tests", "integration", "netpeer.py")]
             if a.tcp:
@@ -172,10 +174,12 @@ def main():
             else:
                 r = ns.run(["ping", "-c", str(a.count), "-i", str(a.interval), "-W", "10",
                             "-s", str(a.size), ns.guest_ip], timeout=600)
+            time.sleep(2)  # the guest idle again before the end
             ns.run(peer + ["quit", ns.guest_ip])
             g.finish(timeout=300)
             syms, groups = symbols(a.kernel)
-            segs = [s for s in wakeups(log, syms, groups)
+            allsegs = wakeups(log, syms, groups)
+            segs = [s for s in allsegs
                     if ("tcp_input" if a.tcp else "icmp_input") in s["funcs"]]
     finally:
         ns.close()
@@ -183,6 +187,11 @@ def main():
         tot = {k: sum(s[k] for s in segs) for k in ("insns", "driver", "lwip", "exits", "rx",
                                                     "tx")}
         frames = tot["rx"] + tot["tx"]
+        if r.returncode or tot["rx"] < a.tcp // 1460:
+            print(f"netpkt: {tot['rx']} frames received in the counted wake-ups, at least "
+                  f"{a.tcp // 1460} expected ({len(allsegs)} wake-ups in the trace):\n"
+                  f"{r.stdout}{r.stderr}", file=sys.stderr)
+            return 1
         res = {"transport": a.transport, "tcp_bytes": a.tcp, "wakeups": len(segs),
                "frames_rx": tot["rx"], "frames_tx": tot["tx"],
                "insns_per_frame": round(tot["insns"] / max(frames, 1)),

@@ -1,7 +1,7 @@
 /* lwIP 2.1.3 options for Mote (third_party/lwip/src/include/lwip/opt.h documents each one).
  * IPv4 only; TCP, UDP, ICMP, ARP, DHCP; the netconn API with core locking (our socket layer sits
- * on netconn, lwIP's sockets.c is not built). Sized for small guests: memory comes from the
- * kernel heap as needed (MEM_LIBC_MALLOC), the fixed-size pools are small (docs/net.md). */
+ * on netconn, lwIP's sockets.c is not built). Sized for small guests: all memory comes from the
+ * kernel heap as needed (MEM_LIBC_MALLOC, MEMP_MEM_MALLOC), nothing is reserved (docs/net.md). */
 #ifndef MOTE_LWIPOPTS_H
 #define MOTE_LWIPOPTS_H
 
@@ -25,23 +25,8 @@
 /* ---- memory ---- */
 #define MEM_ALIGNMENT 8
 #define MEM_LIBC_MALLOC 1               /* lwIP's heap is the kernel heap (kmalloc) */
-#define MEMP_MEM_MALLOC 0               /* pools are fixed arrays: O(1) get/put */
-#define MEMP_MEM_INIT 0
-#define MEMP_OVERFLOW_CHECK 0
-#define MEMP_SANITY_CHECK 0
-#define MEMP_NUM_PBUF 32                /* PBUF_REF/ROM headers (zero-copy sends) */
-#define MEMP_NUM_RAW_PCB 4
-#define MEMP_NUM_UDP_PCB 8
-#define MEMP_NUM_TCP_PCB 128               /* 100+ open connections (httpd under load) */
-#define MEMP_NUM_TCP_PCB_LISTEN 8
-#define MEMP_NUM_TCP_SEG 256
-#define MEMP_NUM_REASSDATA 4
-#define MEMP_NUM_FRAG_PBUF 8
-#define MEMP_NUM_ARP_QUEUE 8
-#define MEMP_NUM_NETBUF 16
-#define MEMP_NUM_NETCONN 136               /* one per socket: the TCP PCBs and a few more */
-#define MEMP_NUM_TCPIP_MSG_API 16
-#define MEMP_NUM_TCPIP_MSG_INPKT 16
+#define MEMP_MEM_MALLOC 1               /* pool objects (PCBs, segments...) too: no limits but
+                                         * memory, nothing reserved (docs/net.md) */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 #define PBUF_POOL_SIZE 8                /* the virtio-net driver receives into its own buffers */
 #define LWIP_SUPPORT_CUSTOM_PBUF 1
@@ -70,6 +55,13 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define TCP_MSS 1460
+/* TIME_WAIT is 2 x TCP_MSL. lwIP answers a SYN that reuses the ports of a connection in
+ * TIME_WAIT with an ACK and ignores the peer's RST (Linux accepts such a SYN), so a client that
+ * picks the same source port again hangs until TIME_WAIT ends: 2 minutes with the default 60 s
+ * MSL, and with pool objects on the heap nothing recycles TIME_WAIT PCBs early. A server that
+ * closes first (httpd) made new connections stall after ~2000. 1 s: the client's SYN
+ * retransmission gets through. */
+#define TCP_MSL 1000UL
 #define TCP_WND (16 * TCP_MSS)
 #define TCP_SND_BUF (16 * TCP_MSS)
 /* init.c checks TCP_WND against the PBUF_POOL; received data lives in the driver's buffers. */

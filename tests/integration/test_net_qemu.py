@@ -80,12 +80,16 @@ VARIANTS = {
     "4MiB": dict(mem=4),                        # the smallest guest: 32 receive buffers
     "2cpus": dict(extra=["-smp", "2"]),         # the tcpip thread and the interrupt apart
     "polled": dict(extra_cmdline="virtio.poll"),  # no interrupts: the pass on a 1 ms timer
+    # MRG_RXBUF with 256-byte receive buffers: a full-size frame spans 6 of them
+    "mergeable": dict(extra_cmdline="--verbose virtio_net.rxbuf=256"),
 }
+VARIANT_SAYS = {"mergeable": "receive buffers of 256 bytes"}
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_guest_variants(netns, variant):
     g = boot_net_test(netns, "mmio", **VARIANTS[variant])
+    assert VARIANT_SAYS.get(variant, "") in g.out, g.out
     try:
         r = netns.run(["ping", "-c", "2", "-i", "0.2", "-W", "5", "-s", "1472", netns.guest_ip])
         assert r.returncode == 0, r.stdout + r.stderr

@@ -6,6 +6,7 @@
  * the device has, refills the ring and notifies the device at most once (event index). */
 #include <errno.h>
 
+#include "core/cmdline.h"
 #include "lwip/etharp.h"
 #include "netif/ethernet.h"
 #include "lwip/pbuf.h"
@@ -26,7 +27,11 @@
 #define VNET_QUEUE_MAX 256
 #define VNET_TX_SEGS 16     /* descriptors a frame may take: header + pbuf chain */
 #define VNET_RX_BATCH 32    /* frames taken from the used ring under one lock hold */
+#define VNET_RX_MAXBUFS 16  /* buffers one frame may span (MRG_RXBUF) */
 #define VNET_FRAME_MAX 1536 /* 1514 + a VLAN tag, rounded: no GSO is negotiated */
+/* Receive buffers posted at boot (~190 instructions each: a device that is never used costs
+ * little); a pass that takes n frames lets the ring grow by n, up to the RAM-based target. */
+#define VNET_RX_START 32
 
 /* A receive buffer: the custom pbuf, then the virtio header right before the frame, at an offset
  * that leaves lwIP room to turn the frame around in place (an ICMP echo reply grows IP, Ethernet
@@ -36,7 +41,6 @@
 struct rxbuf {
     struct pbuf_custom pc;
     struct vnet *v;
-    struct rxbuf *next; /* in a multi-buffer frame being assembled */
 };
 _Static_assert(sizeof(struct rxbuf) + 16 <= RX_FRAME_OFF - 12, "rxbuf header room");
 #define RXBUF_BYTES (RX_FRAME_OFF + VNET_FRAME_MAX)
@@ -47,9 +51,11 @@ struct vnet {
     spinlock_t lock;            /* both queues and the buffer counts */
     struct vq *rx, *tx;
     unsigned hdr_len;           /* 12 (VERSION_1 or MRG_RXBUF), else 10 */
-    unsigned rx_target;         /* buffers the device should hold */
+    unsigned rx_target;         /* buffers the device should hold under load */
+    unsigned rx_want;           /* ... and now: grows from VNET_RX_START with the traffic */
     unsigned rx_posted;         /* buffers the device holds */
-    unsigned rx_alloc;          /* buffers in existence (device, lwIP, free) */
+    unsigned rx_len;            /* device-writable bytes a buffer: header + VNET_FRAME_MAX */
+    bool mrg;                   /* MRG_RXBUF: a frame may span buffers (num_buffers) */
     bool irq, up, csum_tx, csum_rx, tx_full;
     bool in_poll;               /* transmit notifications wait for the end of the pass */
     volatile int poll_pending;
@@ -68,31 +74,26 @@ static struct rxbuf *rxbuf_new(struct vnet *v)
     if (!b)
         return NULL;
     b->v = v;
-    v->rx_alloc++;
     return b;
 }
 
 /* Hands b to the device; called with the lock held. */
 static int rxbuf_post(struct vnet *v, struct rxbuf *b)
 {
-    struct vq_buf d = {virt_to_phys((char *)b + RX_FRAME_OFF - v->hdr_len),
-                       v->hdr_len + VNET_FRAME_MAX};
+    struct vq_buf d = {virt_to_phys((char *)b + RX_FRAME_OFF - v->hdr_len), v->rx_len};
     int rc = vq_add(v->rx, &d, 0, 1, b);
     if (rc == 0)
         v->rx_posted++;
     return rc;
 }
 
-/* Tops the ring up to rx_target with new buffers; called with the lock held. */
+/* Tops the ring up to rx_want with new buffers; called with the lock held. */
 static void rx_refill(struct vnet *v)
 {
-    while (v->rx_posted < v->rx_target && vq_free(v->rx)) {
+    while (v->rx_posted < v->rx_want && vq_free(v->rx)) {
         struct rxbuf *b = rxbuf_new(v);
         if (!b || rxbuf_post(v, b)) {
-            if (b) {
-                kfree(b);
-                v->rx_alloc--;
-            }
+            kfree(b);
             break;
         }
     }
@@ -106,10 +107,9 @@ static void rxbuf_free(struct pbuf *p)
     struct vnet *v = b->v;
     uint64_t flags = spin_lock(&v->lock);
     bool kick = false;
-    if (v->rx_posted < v->rx_target && rxbuf_post(v, b) == 0) {
+    if (v->rx_posted < v->rx_want && rxbuf_post(v, b) == 0) {
         kick = !v->in_poll && vq_kick_prepare(v->rx);
     } else {
-        v->rx_alloc--;
         kfree(b);
     }
     spin_unlock(&v->lock, flags);
@@ -302,35 +302,39 @@ static void rx_csum_flags(struct vnet *v, const struct virtio_net_hdr *h)
     v->nd.netif.chksum_flags = want;
 }
 
-static void rx_frame(struct vnet *v, struct rxbuf *b, uint32_t len)
+/* Buffers of the frame whose first buffer is b (MRG_RXBUF's num_buffers, else 1). */
+static unsigned frame_bufs(struct vnet *v, struct rxbuf *b)
 {
-    if (len < v->hdr_len + SIZEOF_ETH_HDR || len > v->hdr_len + VNET_FRAME_MAX) {
-        v->nd.rx_drops++;
-        rxbuf_free(&b->pc.pbuf);
-        return;
-    }
+    if (!v->mrg)
+        return 1;
     const struct virtio_net_hdr *h =
         (const struct virtio_net_hdr *)((char *)b + RX_FRAME_OFF - v->hdr_len);
-    unsigned nbufs = v->hdr_len == sizeof(*h) && virtio_has(v->vdev, VIRTIO_NET_F_MRG_RXBUF)
-                         ? h->num_buffers : 1;
-    struct pbuf *p = rxbuf_pbuf(v, b, RX_FRAME_OFF, len - v->hdr_len);
-    /* Frames longer than one buffer (MRG_RXBUF): the continuations, whole buffers of data. */
-    for (unsigned i = 1; i < nbufs; i++) {
-        uint32_t l;
-        uint64_t flags = spin_lock(&v->lock);
-        struct rxbuf *c = vq_get(v->rx, &l);
-        if (c)
-            v->rx_posted--;
-        spin_unlock(&v->lock, flags);
-        if (!c || l > v->hdr_len + VNET_FRAME_MAX) {
-            if (c)
-                rxbuf_free(&c->pc.pbuf);
-            pbuf_free(p);
-            v->nd.rx_drops++;
-            return;
-        }
-        pbuf_cat(p, rxbuf_pbuf(v, c, RX_FRAME_OFF - v->hdr_len, l));
+    return h->num_buffers ? h->num_buffers : 1;
+}
+
+/* One received frame: its n buffers (n > 1: MRG_RXBUF continuations, whole buffers of data)
+ * as a pbuf chain, into lwIP. A frame that is too short, too long or incomplete is dropped. */
+static void rx_frame(struct vnet *v, struct rxbuf **bufs, const uint32_t *lens, unsigned n,
+                     unsigned want)
+{
+    struct rxbuf *b = bufs[0];
+    const struct virtio_net_hdr *h =
+        (const struct virtio_net_hdr *)((char *)b + RX_FRAME_OFF - v->hdr_len);
+    size_t total = 0;
+    bool ok = n == want && lens[0] >= v->hdr_len;
+    for (unsigned i = 0; i < n && ok; i++) {
+        ok = lens[i] <= v->rx_len;
+        total += lens[i];
     }
+    if (!ok || total < v->hdr_len + SIZEOF_ETH_HDR || total > v->hdr_len + VNET_FRAME_MAX) {
+        v->nd.rx_drops++;
+        for (unsigned i = 0; i < n; i++)
+            rxbuf_free(&bufs[i]->pc.pbuf);
+        return;
+    }
+    struct pbuf *p = rxbuf_pbuf(v, b, RX_FRAME_OFF, lens[0] - v->hdr_len);
+    for (unsigned i = 1; i < n; i++)
+        pbuf_cat(p, rxbuf_pbuf(v, bufs[i], RX_FRAME_OFF - v->hdr_len, lens[i]));
     if (v->csum_rx)
         rx_csum_flags(v, h);
     v->nd.rx_frames++;
@@ -343,26 +347,44 @@ static void rx_frame(struct vnet *v, struct rxbuf *b, uint32_t len)
 static void vnet_poll(void *arg)
 {
     struct vnet *v = arg;
-    struct rxbuf *got[VNET_RX_BATCH];
-    uint32_t lens[VNET_RX_BATCH];
+    struct rxbuf *got[VNET_RX_BATCH + VNET_RX_MAXBUFS];
+    uint32_t lens[VNET_RX_BATCH + VNET_RX_MAXBUFS];
     v->in_poll = true;
     for (;;) {
         __atomic_store_n(&v->poll_pending, 0, __ATOMIC_RELEASE);
-        unsigned n = 0;
+        /* Up to a batch of frames, each with all its buffers (the device publishes a frame's
+         * buffers together, §5.1.6.4). */
+        unsigned n = 0, frames = 0, left = 0;
         uint64_t flags = spin_lock(&v->lock);
-        while (n < VNET_RX_BATCH && (got[n] = vq_get(v->rx, &lens[n])))
+        while (n < ARRAY_SIZE(got)) {
+            if (!left && (frames == VNET_RX_BATCH || n + VNET_RX_MAXBUFS > ARRAY_SIZE(got)))
+                break; /* a new frame only where all its buffers fit */
+            if (!(got[n] = vq_get(v->rx, &lens[n])))
+                break;
+            if (left) {
+                left--;
+            } else {
+                frames++;
+                left = MIN(frame_bufs(v, got[n]), (unsigned)VNET_RX_MAXBUFS) - 1;
+            }
             n++;
+        }
         v->rx_posted -= n;
         if (v->rx->broken || v->tx->broken)
             panic("virtio-net: %s: device returned a descriptor it was not given",
                   v->vdev->name);
         spin_unlock(&v->lock, flags);
-        for (unsigned i = 0; i < n; i++)
-            rx_frame(v, got[i], lens[i]);
+        for (unsigned i = 0; i < n;) {
+            unsigned want = frame_bufs(v, got[i]);
+            unsigned k = MIN(MIN(want, (unsigned)VNET_RX_MAXBUFS), n - i);
+            rx_frame(v, &got[i], &lens[i], k, want);
+            i += k;
+        }
         tx_collect(v);
         flags = spin_lock(&v->lock);
+        v->rx_want = MIN(v->rx_target, v->rx_want + n);
         rx_refill(v);
-        if (n == VNET_RX_BATCH) {
+        if (frames == VNET_RX_BATCH) {
             spin_unlock(&v->lock, flags);
             continue;
         }
@@ -454,6 +476,26 @@ static unsigned rx_target_for_ram(unsigned qsize)
     return (unsigned)MIN(n, (uint64_t)qsize);
 }
 
+/* virtio_net.rxbuf=N (tests): N device-writable bytes a receive buffer instead of a whole frame,
+ * so that with MRG_RXBUF frames span buffers. */
+static uint32_t rxbuf_param;
+
+static void vnet_params(struct cmdline *cl)
+{
+    int i = 0;
+    while (i < cl->nparams && !str_starts(cl->params[i], "virtio_net."))
+        i++;
+    if (i == cl->nparams)
+        return; /* the usual case, for a few instructions a parameter */
+    const char *s = cmdline_param(cl, "virtio_net.rxbuf");
+    uint64_t v;
+    if (s && parse_u64(s, &v) == 0 && v >= 64 && v <= VNET_FRAME_MAX)
+        rxbuf_param = (uint32_t)v;
+    else if (s)
+        pr_warn("virtio-net: ignoring virtio_net.rxbuf=%s (64 to %u)\n", s, VNET_FRAME_MAX);
+    cmdline_consume(cl, "virtio_net.rxbuf");
+}
+
 static int vnet_probe(struct virtio_device *d)
 {
     struct vnet *v = kzalloc(sizeof(*v));
@@ -475,7 +517,12 @@ static int vnet_probe(struct virtio_device *d)
         return -ENOMEM;
     v->tx_hdrs = phys_to_virt(hp);
     v->tx_hdrs_pa = hp;
+    v->mrg = v->hdr_len == sizeof(struct virtio_net_hdr) && virtio_has(d, VIRTIO_NET_F_MRG_RXBUF);
+    v->rx_len = v->hdr_len + VNET_FRAME_MAX;
+    if (v->mrg && rxbuf_param)
+        v->rx_len = rxbuf_param; /* a test's: frames spread over several buffers */
     v->rx_target = rx_target_for_ram(v->rx->size);
+    v->rx_want = MIN(v->rx_target, (unsigned)VNET_RX_START);
     v->csum_tx = virtio_has(d, VIRTIO_NET_F_CSUM);
     v->csum_rx = virtio_has(d, VIRTIO_NET_F_GUEST_CSUM);
     v->irq = virtio_irq_mode(d);
@@ -497,8 +544,9 @@ static int vnet_probe(struct virtio_device *d)
     nd->priv = v;
     int rc = net_dev_add(nd);
     if (rc == 0)
-        pr_info("virtio-net: %s on %s: features %lx, %u-byte header, %u receive buffers\n",
-                nd->name, d->name, d->features, v->hdr_len, v->rx_target);
+        pr_info("virtio-net: %s on %s: features %lx, %u-byte header, receive buffers of %u "
+                "bytes, %u to %u\n", nd->name, d->name, d->features, v->hdr_len, v->rx_len,
+                v->rx_want, v->rx_target);
     return rc;
 }
 
@@ -510,4 +558,5 @@ const struct virtio_driver virtio_net_driver = {
                 1ull << VIRTIO_NET_F_GUEST_CSUM | 1ull << VIRTIO_F_VERSION_1 |
                 1ull << VIRTIO_F_EVENT_IDX | 1ull << VIRTIO_F_INDIRECT_DESC,
     .probe = vnet_probe,
+    .params = vnet_params,
 };
