@@ -67,6 +67,12 @@ static const char *mime(const char *path)
 static void respond_error(struct conn *c, int code, const char *reason, int head_only)
 {
     static char body[128];
+    if (code != 404) { /* requests we could not take: say what came */
+        char line[80];
+        size_t n = strcspn(c->req, "\r\n");
+        snprintf(line, sizeof(line), "%.*s", (int)(n < 60 ? n : 60), c->req);
+        fprintf(stderr, "httpd: %d for \"%s\" (%zu bytes buffered)\n", code, line, c->reqlen);
+    }
     int n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
     c->body = body;
     c->bodylen = head_only ? 0 : (size_t)n;

@@ -3,6 +3,8 @@ namespace. Each mode prints one line starting with "ok" or exits non-zero with t
 
   http-many HOST PORT N      N connections open at once (all connected before the first
                              request), two keep-alive GETs of / on each, every answer checked
+  http-burst HOST PORT N K   N clients at once, each K requests with a new connection each
+                             (HTTP/1.0, the server closes), every answer checked byte for byte
   echo-tcp HOST PORT BYTES   BYTES of random data through a TCP echo, sent and read back at
                              the same time, compared
   echo-udp HOST PORT COUNT   COUNT datagrams of 1..1400 bytes through a UDP echo, compared
@@ -64,6 +66,36 @@ def http_many(host, port, n):
     if len(bodies) != 1:
         fail(f"different bodies: {bodies!r}")
     print(f"ok {n} connections, {2 * n} requests", flush=True)
+
+
+def http_burst(host, port, n, k):
+    want, bad, lock = [], [], threading.Lock()
+
+    def client():
+        for _ in range(k):
+            s = connect(host, port)
+            s.sendall(b"GET / HTTP/1.0\r\nHost: mote\r\n\r\n")
+            data = b""
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                data += d
+            s.close()
+            with lock:
+                if not want:
+                    want.append(data)
+                elif data != want[0]:
+                    bad.append(data)
+
+    ts = [threading.Thread(target=client) for _ in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if not want or b" 200 OK\r\n" not in want[0] or bad:
+        fail(f"{len(bad)} of {n * k} answers differ: {bad[:2]!r} (first: {want[:1]!r})")
+    print(f"ok {n * k} requests, {n} at once", flush=True)
 
 
 def echo_tcp(host, port, nbytes):
@@ -133,6 +165,8 @@ def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "http-many":
         http_many(args[0], int(args[1]), int(args[2]))
+    elif mode == "http-burst":
+        http_burst(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif mode == "echo-tcp":
         echo_tcp(args[0], int(args[1]), int(args[2]))
     elif mode == "echo-udp":

@@ -2,7 +2,7 @@
 binaries, on the kernel's socket layer (kernel/net/socket.c) over virtio-net, on QEMU TCG: the
 host side runs in a network namespace with a tap (netns.py; root needed, else skipped with the
 reason). httpd serves a page and a 10 MiB file to curl (checksums compared), holds 100
-connections at once and takes ab's 100 concurrent clients; echo returns 1 MiB over TCP both ways and UDP datagrams; nettest connects out
+connections at once and 100 clients making a connection per request; echo returns 1 MiB over TCP both ways and UDP datagrams; nettest connects out
 to a host listener and checks Linux's errno values (ECONNREFUSED from a closed host port,
 EADDRINUSE, ...). microvm (virtio-mmio) runs everything; -M pc with virtio-net-pci legacy and
 modern runs the page fetch and the echo. The errno suite also runs over loopback with no device
@@ -78,8 +78,8 @@ def curl(ns, url, out=None):
 
 
 def test_httpd_page_10mib_file_and_100_connections(netns, initrd, staging, tmp_path):
-    # Responses: the page, the big file, a 404, two on each of 100 connections, then ab's 1000.
-    g = guest(netns, "mmio", "/bin/httpd -n 1203 80 /www", initrd)
+    # Responses: the page, the big file, a 404, two on each of 100 connections, then 3000 more.
+    g = guest(netns, "mmio", "/bin/httpd -n 3203 80 /www", initrd)
     try:
         g.wait_for("httpd: serving /www on port 80")
         url = f"http://{netns.guest_ip}"
@@ -91,15 +91,14 @@ def test_httpd_page_10mib_file_and_100_connections(netns, initrd, staging, tmp_p
             hashlib.sha256((staging / "www" / "big.bin").read_bytes()).hexdigest()
         assert curl(netns, f"{url}/no-such-file").endswith("404")
         client(netns, "http-many", netns.guest_ip, 80, 100)
-        # 100 clients at once, a connection per request: bursts of SYNs on the listener (its
-        # accept queue must drop what it cannot hold, not reset it).
-        ab = netns.run(["ab", "-q", "-c", "100", "-n", "1000", f"{url}/"], timeout=120)
-        assert "Complete requests:      1000" in ab.stdout, ab.stdout + ab.stderr
-        assert "Failed requests:        0" in ab.stdout, ab.stdout
+        # 100 clients at once, a connection per request (the server closes each): bursts of SYNs
+        # on the listener (its accept queue must drop what it cannot hold, not reset it), and
+        # client ports reused while the server still holds them in TIME_WAIT.
+        client(netns, "http-burst", netns.guest_ip, 80, 100, 30)
         r = g.finish(timeout=60)
     finally:
         g.kill()
-    assert "httpd: served 1203 responses" in r.out, r.out
+    assert "httpd: served 3203 responses" in r.out, r.out
     assert r.status == qemu_status(0), r.out
 
 
