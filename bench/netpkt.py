@@ -150,6 +150,7 @@ def main():
                     help="instead of pings: a TCP echo of BYTES through the guest; prints the "
                     "instructions per frame over every wake-up that ran tcp_input")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--keep-trace", metavar="DIR", help="leave the QEMU trace in DIR")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("netpkt: needs root (a network namespace with a tap)", file=sys.stderr)
@@ -158,7 +159,8 @@ def main():
     machine, dev = TRANSPORTS[a.transport]
     ns = netns.NetNS()
     try:
-        with tempfile.TemporaryDirectory() as d:
+        with tempfile.TemporaryDirectory(dir=a.keep_trace) as tmp:
+            d = a.keep_trace or tmp
             log = os.path.join(d, "trace.log")
             trace = ["-singlestep", "-d", "exec,nochain,in_asm,trace:memory_region_ops_read,"
                      "trace:memory_region_ops_write", "-D", log]

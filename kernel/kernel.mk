@@ -48,6 +48,7 @@ KERNEL_SRCS += kernel/drivers/virtio/blk.c
 KERNEL_SRCS += kernel/drivers/virtio/rng.c
 KERNEL_SRCS += kernel/drivers/virtio/net.c
 KERNEL_SRCS += kernel/drivers/acpi.c
+KERNEL_SRCS += kernel/drivers/acpi_dsdt.c
 KERNEL_SRCS += kernel/drivers/mptable.c
 KERNEL_SRCS += kernel/drivers/platform.c
 KERNEL_SRCS += kernel/drivers/platform_defaults.c

@@ -7,6 +7,7 @@
 #include "abi/bootparam.h"
 #include "abi/pvh.h"
 #include "mote/layout.h"
+#include "mote/string.h"
 
 static int fail(const char **why, const char *msg)
 {
@@ -24,10 +25,9 @@ static void copy_cmdline(struct boot_info *bi, uint64_t addr, uint32_t max, phys
     const char *s = rd(addr, max);
     if (!s)
         return;
-    uint32_t i;
-    for (i = 0; i < max && s[i]; i++)
-        bi->cmdline[i] = s[i];
-    bi->cmdline[i] = '\0';
+    size_t n = strnlen(s, max); /* one repne scasb and one rep movsb, not a loop a byte */
+    memcpy(bi->cmdline, s, n);
+    bi->cmdline[n] = '\0';
 }
 
 static void add_mem(struct boot_info *bi, uint64_t addr, uint64_t size, uint32_t type)

@@ -146,8 +146,8 @@ __noreturn void kernel_main(int protocol, uint64_t info, uint64_t entry_tsc)
     int envc;
     setup_environment(envp, &envc);
     struct exec_result ex;
-    if (process_init(cl.argv[0]))
-        panic("process: cannot open /dev/console");
+    if (process_init())
+        panic("process: cannot set up the first process");
     if (exec_program(cl.argv[0], cl.argc, cl.argv, envc, envp, true, &ex))
         power_off(EXIT_NOT_FOUND);
     fpu_init();

@@ -5,45 +5,49 @@
 
 #include "abi/acpi.h"
 #include "common/mptable.h"
+#include "drivers/acpi_dsdt.h"
 #include "mote/platform.h"
 #include "mote/string.h"
 
 #define sum mp_checksum
+/* Signatures are compared with __builtin_memcmp: a few inline instructions, not a call. */
 
 static const struct acpi_rsdp *rsdp_at(uint64_t addr, phys_reader rd)
 {
     const struct acpi_rsdp *r = rd(addr, sizeof(*r));
-    if (!r || memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8) != 0 || sum(r, 20) != 0)
+    if (!r || __builtin_memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8) != 0 || sum(r, 20) != 0)
         return NULL;
     if (r->revision >= 2 && (r->length < sizeof(*r) || sum(r, sizeof(*r)) != 0))
         return NULL;
     return r;
 }
 
-static uint64_t rsdp_find(uint64_t hint, bool scan_bios, phys_reader rd)
+static const struct acpi_rsdp *rsdp_find(uint64_t hint, bool scan_bios, phys_reader rd)
 {
     if (hint)
-        return rsdp_at(hint, rd) ? hint : 0;
-    if (rsdp_at(0xe0000, rd)) /* where Firecracker and motevm put it */
-        return 0xe0000;
-    if (!scan_bios)
-        return 0;
+        return rsdp_at(hint, rd);
+    const struct acpi_rsdp *r = rsdp_at(0xe0000, rd); /* where Firecracker and motevm put it */
+    if (r || !scan_bios)
+        return r;
     /* §5.2.5.1: the first KiB of the EBDA, then 0xe0000-0xfffff, on 16-byte boundaries. */
     const uint16_t *ebda_seg = rd(0x40e, 2);
     if (ebda_seg && *ebda_seg) {
         uint64_t ebda = (uint64_t)*ebda_seg << 4;
         for (uint64_t a = ebda; a < ebda + 1024; a += 16)
-            if (rsdp_at(a, rd))
-                return a;
+            if ((r = rsdp_at(a, rd)))
+                return r;
     }
-    /* One mapping of the whole area, then one 8-byte compare per 16-byte step. */
-    const uint64_t *area = rd(0xe0000, 0x20000);
+    /* One mapping of the whole area, then one repne scasq per "RSD PTR " word (a loop would be
+     * ~40 000 emulated instructions); the RSDP starts on a 16-byte boundary. */
+    const uint64_t *area = rd(0xe0000, 0x20000), *end = area + 0x20000 / 8, *w = area;
     if (!area)
-        return 0;
-    for (unsigned i = 0; i < 0x20000 / 8; i += 2)
-        if (area[i] == 0x2052545020445352ull /* "RSD PTR " */ && rsdp_at(0xe0000 + i * 8, rd))
-            return 0xe0000 + i * 8;
-    return 0;
+        return NULL;
+    while (w < end && (w = memfind64(w, 0x2052545020445352ull /* "RSD PTR " */, end - w))) {
+        if ((w - area) % 2 == 0 && (r = rsdp_at(0xe0000 + (uint64_t)(w - area) * 8, rd)))
+            return r;
+        w++;
+    }
+    return NULL;
 }
 
 /* A whole table at addr with the signature sig (NULL: any) and a valid checksum, or NULL. The
@@ -53,7 +57,7 @@ static const struct acpi_header *table_at(uint64_t addr, const char *sig, phys_r
     const struct acpi_header *h = rd(addr, sizeof(*h));
     if (!h || h->length < sizeof(*h) || h->length > (1u << 20))
         return NULL;
-    if (sig && memcmp(h->signature, sig, 4) != 0)
+    if (sig && __builtin_memcmp(h->signature, sig, 4) != 0)
         return NULL;
     h = rd(addr, h->length);
     if (!h || sum(h, h->length) != 0)
@@ -145,10 +149,9 @@ int acpi_read_fadt(struct platform *p, phys_reader rd)
 
 int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd)
 {
-    uint64_t at = rsdp_find(hint, scan_bios, rd);
-    if (!at)
+    const struct acpi_rsdp *r = rsdp_find(hint, scan_bios, rd);
+    if (!r)
         return -ENOENT;
-    const struct acpi_rsdp *r = rsdp_at(at, rd);
     bool x = r->revision >= 2 && r->xsdt_address;
     const struct acpi_header *root =
         table_at(x ? r->xsdt_address : r->rsdt_address, x ? "XSDT" : "RSDT", rd);
@@ -165,13 +168,13 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
         const struct acpi_header *h = rd(addr, sizeof(*h));
         if (!h)
             continue;
-        if (memcmp(h->signature, "APIC", 4) == 0) {
+        if (__builtin_memcmp(h->signature, "APIC", 4) == 0) {
             const struct acpi_header *t = table_at(addr, "APIC", rd);
             if (t && t->length >= sizeof(struct acpi_madt)) {
                 parse_madt(p, (const struct acpi_madt *)t);
                 have_madt = true;
             } /* a broken table is skipped, not trusted */
-        } else if (memcmp(h->signature, "FACP", 4) == 0) {
+        } else if (__builtin_memcmp(h->signature, "FACP", 4) == 0) {
             p->fadt = addr; /* read when powering off (acpi_read_fadt) */
         }
     }
@@ -179,6 +182,52 @@ int acpi_parse(struct platform *p, uint64_t hint, bool scan_bios, phys_reader rd
         return -EINVAL;
     p->source = "ACPI";
     return 0;
+}
+
+/* The DSDT the FADT names (X_DSDT over DSDT), signature and length checked, or NULL. Its checksum
+ * is not summed here: the boot reads it only to look for virtio-mmio devices, and sums it (and the
+ * FADT) only when it adds some. */
+static const struct acpi_header *dsdt_of(uint64_t fadt, phys_reader rd)
+{
+    const struct acpi_header *f = fadt ? rd(fadt, sizeof(*f)) : NULL;
+    if (!f || __builtin_memcmp(f->signature, "FACP", 4) != 0 || f->length < ACPI_FADT_DSDT + 4)
+        return NULL;
+    uint32_t len = f->length < ACPI_FADT_X_DSDT + 8 ? f->length : ACPI_FADT_X_DSDT + 8;
+    const uint8_t *b = rd(fadt, len); /* the fields up to X_DSDT, not the whole table */
+    if (!b)
+        return NULL;
+    uint32_t dsdt32;
+    uint64_t dsdt = 0;
+    memcpy(&dsdt32, b + ACPI_FADT_DSDT, 4);
+    if (len >= ACPI_FADT_X_DSDT + 8)
+        memcpy(&dsdt, b + ACPI_FADT_X_DSDT, 8);
+    if (!dsdt)
+        dsdt = dsdt32;
+    const struct acpi_header *h = dsdt ? rd(dsdt, sizeof(*h)) : NULL;
+    if (!h || __builtin_memcmp(h->signature, "DSDT", 4) != 0 || h->length < sizeof(*h) ||
+        h->length > (1u << 20))
+        return NULL;
+    return rd(dsdt, h->length);
+}
+
+int acpi_virtio_mmio(const struct platform *p, phys_reader rd, const uint64_t *known,
+                     unsigned nknown, struct virtio_mmio_param *out, unsigned max)
+{
+    const struct acpi_header *t = dsdt_of(p->fadt, rd);
+    if (!t)
+        return 0;
+    unsigned n = acpi_dsdt_virtio_mmio((const uint8_t *)(t + 1), t->length - sizeof(*t), out, max);
+    unsigned kept = 0;
+    for (unsigned i = 0; i < n; i++) {
+        bool dup = false;
+        for (unsigned k = 0; k < nknown && !dup; k++)
+            dup = known[k] == out[i].base;
+        if (!dup)
+            out[kept++] = out[i];
+    }
+    if (kept && (sum(t, t->length) != 0 || !table_at(p->fadt, "FACP", rd)))
+        return -EINVAL; /* devices in a table that fails its checksum: not trusted */
+    return (int)kept;
 }
 
 /* AML (ACPI 6.5 §20): NameOp "_S5_" PackageOp PkgLength NumElements, then the first element

@@ -11,14 +11,16 @@
 
 static const struct mpf_intel *mpf_scan(uint64_t start, uint64_t len, phys_reader rd)
 {
-    /* One mapping of the area, then one 4-byte compare per 16-byte step. */
-    const uint32_t *area = rd(start, len);
+    /* One mapping of the area, then one repne scasl per "_MP_" word; the structure starts on a
+     * 16-byte boundary. */
+    const uint32_t *area = rd(start, len), *end = area + len / 4, *w = area;
     if (!area)
         return NULL;
-    for (uint64_t i = 0; i < len / 4; i += 4) {
-        const struct mpf_intel *f = (const void *)&area[i];
-        if (area[i] == 0x5f504d5f /* "_MP_" */ && f->length == 1 && mp_checksum(f, 16) == 0)
+    while (w < end && (w = memfind32(w, 0x5f504d5f /* "_MP_" */, end - w))) {
+        const struct mpf_intel *f = (const void *)w;
+        if ((w - area) % 4 == 0 && w + 4 <= end && f->length == 1 && mp_checksum(f, 16) == 0)
             return f;
+        w++;
     }
     return NULL;
 }

@@ -10,6 +10,7 @@
 extern const uint8_t __bootfs_start[], __bootfs_end[];
 static const struct bootfs_entry *entries;
 static uint32_t count;
+static bool flat; /* every name "/" + one component other than "." and ".." */
 
 int bootfs_init(void)
 {
@@ -17,17 +18,33 @@ int bootfs_init(void)
     const struct bootfs_header *h = (const void *)__bootfs_start;
     if (size == 0)
         return 0;
-    if (size < sizeof(*h) || memcmp(h->magic, BOOTFS_MAGIC, 8) != 0 || h->total_size > size ||
-        h->count > (size - sizeof(*h)) / sizeof(struct bootfs_entry))
+    if (size < sizeof(*h) || __builtin_memcmp(h->magic, BOOTFS_MAGIC, 8) != 0 ||
+        h->total_size > size || h->count > (size - sizeof(*h)) / sizeof(struct bootfs_entry))
         return -EINVAL;
     const struct bootfs_entry *e = (const void *)(h + 1);
+    flat = true;
     for (uint32_t i = 0; i < h->count; i++) {
+        size_t n = strnlen(e[i].name, BOOTFS_NAME_MAX);
         if (e[i].offset % BOOTFS_ALIGN || e[i].offset > size || e[i].size > size - e[i].offset ||
-            strnlen(e[i].name, BOOTFS_NAME_MAX) == BOOTFS_NAME_MAX)
+            n == BOOTFS_NAME_MAX)
             return -EINVAL;
+        const char *c = e[i].name + 1;
+        if (n < 2 || e[i].name[0] != '/' || memchr(c, '/', n - 1) ||
+            (c[0] == '.' && (n == 2 || (n == 3 && c[1] == '.'))))
+            flat = false;
     }
     entries = e;
     count = h->count;
+    return count;
+}
+
+bool bootfs_flat(void)
+{
+    return flat;
+}
+
+unsigned bootfs_count(void)
+{
     return count;
 }
 

@@ -164,52 +164,73 @@ static const char *self_exe(void)
     return process_current()->exe;
 }
 
-/* The kernel's own nodes, in static memory and linked without allocation or lookups: the boot
- * pays a few instructions a node (each CPL0 instruction costs ~2.8 us under PVM). */
-enum { N_DEV = 6, N_NODES = 4 + N_DEV + 3 };
+/* The kernel's own nodes: inodes and dentries initialised and linked at compile time, so the boot
+ * only hangs /dev, /proc and /tmp under the root (each CPL0 instruction costs ~2.8 us under PVM).
+ * Their times are 0, as every node made before the first process gets (vfs_now). Listing order is
+ * the order of each directory's chain. */
+enum { DEV, PROC, TMP, SELF, CONSOLE, TTY, NUL, ZERO, RANDOM, URANDOM, MEMINFO, CPUINFO, EXE,
+       N_NODES };
 
-static const struct {
-    int parent; /* index of the parent's entry (earlier in the table), -1 for the root */
-    const char *name;
-    uint32_t mode, rdev;
-    const struct file_ops *ops;
-    long (*gen)(char *, size_t);
-} nodes[N_NODES] = {
-    {-1, "dev", S_IFDIR | 0755, 0, NULL, NULL},
-    {-1, "proc", S_IFDIR | 0555, 0, NULL, NULL},
-    {-1, "tmp", S_IFDIR | 01777, 0, NULL, NULL},
-    {1, "self", S_IFDIR | 0555, 0, NULL, NULL},
-    {0, "console", S_IFCHR | 0600, 0x501, &console_ops, NULL},
-    {0, "tty", S_IFCHR | 0666, 0x500, &console_ops, NULL},
-    {0, "null", S_IFCHR | 0666, 0x103, &null_ops, NULL},
-    {0, "zero", S_IFCHR | 0666, 0x105, &zero_ops, NULL},
-    {0, "random", S_IFCHR | 0666, 0x108, &random_ops, NULL},
-    {0, "urandom", S_IFCHR | 0666, 0x109, &random_ops, NULL},
-    {1, "meminfo", S_IFREG | 0444, 0, NULL, gen_meminfo},
-    {1, "cpuinfo", S_IFREG | 0444, 0, NULL, gen_cpuinfo},
-    {3, "exe", S_IFLNK | 0777, 0, NULL, NULL},
+static struct inode inodes[N_NODES];
+
+#define DENTRY(i, nm, nx)                                                                          \
+    [i] = {.next = (nx), .inode = &inodes[i], .name = nm, .len = sizeof(nm) - 1}
+static struct dentry dentries[N_NODES] = {
+    DENTRY(DEV, "dev", NULL),
+    DENTRY(PROC, "proc", NULL),
+    DENTRY(TMP, "tmp", NULL),
+    DENTRY(SELF, "self", &dentries[MEMINFO]),
+    DENTRY(CONSOLE, "console", &dentries[TTY]),
+    DENTRY(TTY, "tty", &dentries[NUL]),
+    DENTRY(NUL, "null", &dentries[ZERO]),
+    DENTRY(ZERO, "zero", &dentries[RANDOM]),
+    DENTRY(RANDOM, "random", &dentries[URANDOM]),
+    DENTRY(URANDOM, "urandom", NULL),
+    DENTRY(MEMINFO, "meminfo", &dentries[CPUINFO]),
+    DENTRY(CPUINFO, "cpuinfo", NULL),
+    DENTRY(EXE, "exe", NULL),
 };
+
+/* nlink counts the links the static chains make: "." and each subdirectory's ".."; linking a
+ * directory into the root (vfs_attach) adds the rest. Inode numbers follow the root's (1). */
+#define DIR(i, perm, links, first, last, n)                                                        \
+    [i] = {.ino = 2 + i, .mode = S_IFDIR | (perm), .nlink = (links), .children = &dentries[first], \
+           .last_child = &dentries[last], .nchildren = (n)}
+#define EMPTY_DIR(i, perm) [i] = {.ino = 2 + i, .mode = S_IFDIR | (perm), .nlink = 1}
+#define CHR(i, perm, dev, ops)                                                                     \
+    [i] = {.ino = 2 + i, .mode = S_IFCHR | (perm), .nlink = 1, .rdev = (dev), .fops = (ops)}
+#define PROC_FILE(i, fn) [i] = {.ino = 2 + i, .mode = S_IFREG | 0444, .nlink = 1, .gen = (fn)}
+
+static struct inode inodes[N_NODES] = {
+    DIR(DEV, 0755, 1, CONSOLE, URANDOM, 6),
+    DIR(PROC, 0555, 2, SELF, CPUINFO, 3),
+    EMPTY_DIR(TMP, 01777),
+    [SELF] = {.ino = 2 + SELF, .mode = S_IFDIR | 0555, .nlink = 2, .parent = &inodes[PROC],
+              .children = &dentries[EXE], .last_child = &dentries[EXE], .nchildren = 1},
+    CHR(CONSOLE, 0600, 0x501, &console_ops),
+    CHR(TTY, 0666, 0x500, &console_ops),
+    CHR(NUL, 0666, 0x103, &null_ops),
+    CHR(ZERO, 0666, 0x105, &zero_ops),
+    CHR(RANDOM, 0666, 0x108, &random_ops),
+    CHR(URANDOM, 0666, 0x109, &random_ops),
+    PROC_FILE(MEMINFO, gen_meminfo),
+    PROC_FILE(CPUINFO, gen_cpuinfo),
+    [EXE] = {.ino = 2 + EXE, .mode = S_IFLNK | 0777, .nlink = 1, .dynlink = self_exe},
+};
+
+struct inode *dev_console(void)
+{
+    return &inodes[CONSOLE];
+}
 
 int dev_init(void)
 {
-    static struct inode inodes[N_NODES];
-    static struct dentry dentries[N_NODES];
-    for (int i = 0; i < N_NODES; i++) {
-        struct inode *ino = &inodes[i];
-        struct inode *dir = nodes[i].parent < 0 ? vfs_root() : &inodes[nodes[i].parent];
-        vfs_init_inode(ino, nodes[i].mode);
-        ino->rdev = nodes[i].rdev;
-        ino->fops = nodes[i].ops;
-        ino->gen = nodes[i].gen;
-        if (S_ISDIR(ino->mode))
-            ino->nlink = 1; /* its own "." */
-        if (S_ISLNK(ino->mode))
-            ino->dynlink = self_exe;
-        dentries[i].inode = ino;
-        dentries[i].name = nodes[i].name;
-        dentries[i].len = strlen(nodes[i].name);
-        vfs_attach(dir, &dentries[i]);
-    }
+    uint64_t first = vfs_reserve_inos(N_NODES);
+    if (first != 2) /* not right after vfs_init: renumber */
+        for (int i = 0; i < N_NODES; i++)
+            inodes[i].ino = first + i;
+    for (int i = DEV; i <= TMP; i++)
+        vfs_attach(vfs_root(), &dentries[i]);
     return 0;
 }
 

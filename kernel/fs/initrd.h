@@ -12,6 +12,8 @@ int initrd_add_bootfs(void);
 int initrd_unpack(uint64_t addr, uint64_t size);
 
 int dev_init(void);
+/* The console device (/dev/console's inode, whatever the tree says later). */
+struct inode *dev_console(void);
 /* /dev/vda, /dev/vdb, ...: a block-device file per disk of the block layer (after the drivers). */
 int dev_add_disks(void);
 

@@ -27,6 +27,13 @@ void vfs_init_inode(struct inode *ino, uint32_t mode)
     ino->atime = ino->mtime = ino->ctime = vfs_now();
 }
 
+uint64_t vfs_reserve_inos(unsigned n)
+{
+    uint64_t first = next_ino;
+    next_ino += n;
+    return first;
+}
+
 struct inode *vfs_new_inode(uint32_t mode)
 {
     struct inode *ino = kzalloc(sizeof(*ino));
@@ -97,15 +104,37 @@ static void load(struct inode *dir)
     }
 }
 
-static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
+static struct dentry *find_linked(struct inode *dir, const char *name, size_t n)
 {
-    load(dir);
-    struct dentry *d = dir->htab ? dir->htab[name_hash(name, n) & (dir->hsize - 1)]
-                                 : dir->children;
-    for (; d; d = dir->htab ? d->hnext : d->next)
+    if (!dir->htab) { /* a few entries: the list */
+        for (struct dentry *d = dir->children; d; d = d->next)
+            if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
+                return d;
+        return NULL;
+    }
+    for (struct dentry *d = dir->htab[name_hash(name, n) & (dir->hsize - 1)]; d; d = d->hnext)
         if (d->len == n && d->name[0] == name[0] && memcmp(d->name, name, n) == 0)
             return d;
     return NULL;
+}
+
+/* Entries not linked yet come in before the list is needed whole or a name is missing from it. */
+static void link_pending(struct inode *dir, const char *name, size_t n)
+{
+    void (*fn)(struct inode *, const char *, size_t) = dir->pending;
+    dir->pending = NULL; /* no re-entry while it links */
+    fn(dir, name, n);
+}
+
+static struct dentry *find_dentry(struct inode *dir, const char *name, size_t n)
+{
+    load(dir);
+    struct dentry *d = find_linked(dir, name, n);
+    if (!d && dir->pending) {
+        link_pending(dir, name, n);
+        d = find_linked(dir, name, n);
+    }
+    return d;
 }
 
 static struct inode *find_inode(struct inode *dir, const char *name, size_t n)
@@ -120,10 +149,11 @@ struct inode *vfs_child(struct inode *dir, const char *name)
     return d ? d->inode : NULL;
 }
 
-void vfs_attach(struct inode *dir, struct dentry *d)
+/* Appended, so directory listings keep creation order (the initrd's order); hashed when the
+ * directory has a table, which grows past twice its size. */
+static inline __attribute__((always_inline)) void append_dentry(struct inode *dir,
+                                                              struct dentry *d)
 {
-    struct inode *ino = d->inode;
-    /* Appended, so directory listings keep creation order (the initrd's order). */
     d->next = NULL;
     if (dir->last_child)
         dir->last_child->next = d;
@@ -138,12 +168,36 @@ void vfs_attach(struct inode *dir, struct dentry *d)
     } else if (dir->nchildren > HASH_MIN_ENTRIES) {
         rehash(dir, dir->hsize ? dir->hsize * 4 : 64);
     }
+}
+
+void vfs_attach(struct inode *dir, struct dentry *d)
+{
+    if (dir->pending)
+        link_pending(dir, NULL, 0); /* they come first, as if linked at boot */
+    struct inode *ino = d->inode;
+    append_dentry(dir, d);
     ino->nlink++;
     if (S_ISDIR(ino->mode)) {
         ino->parent = dir;
         dir->nlink++; /* the child's ".." */
     }
     dir->mtime = dir->ctime = vfs_now();
+}
+
+int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode)
+{
+    if (find_dentry(dir, d->name, d->len))
+        return -EEXIST;
+    if (dir->pending)
+        link_pending(dir, NULL, 0);
+    /* vfs_init_inode and vfs_attach for a non-directory that exists since boot: no clock. */
+    struct inode *ino = d->inode;
+    if (!ino->ino)
+        ino->ino = next_ino++;
+    ino->mode = mode;
+    ino->nlink = 1;
+    append_dentry(dir, d);
+    return 0;
 }
 
 static int add_entry(struct inode *dir, const char *name, struct inode *ino)
@@ -373,24 +427,21 @@ const char *vfs_readlink(struct inode *ino)
     return ino->target ? ino->target : "";
 }
 
-/* Copies the next component of *p into name; returns its length, 0 at the end, or
- * -ENAMETOOLONG. Leaves *p after the component and its slashes. */
-static long next_component(const char **p, char *name)
+/* The next component of *p: *name points at it (not NUL-terminated); returns its length, 0 at the
+ * end, or -ENAMETOOLONG. Leaves *p after the component. */
+static long next_component(const char **p, const char **name)
 {
     const char *s = *p;
     while (*s == '/')
         s++;
-    size_t n = 0;
-    while (s[n] && s[n] != '/') {
-        if (n == NAME_MAX)
-            return -ENAMETOOLONG;
-        name[n] = s[n];
-        n++;
-    }
-    name[n] = '\0';
-    s += n;
-    *p = s;
-    return n;
+    const char *e = s;
+    while (*e && *e != '/')
+        e++;
+    if (e - s > NAME_MAX)
+        return -ENAMETOOLONG;
+    *name = s;
+    *p = e;
+    return e - s;
 }
 
 static int walk(struct inode *dir, const char *path, int flags, int *links, struct inode **out,
@@ -398,7 +449,7 @@ static int walk(struct inode *dir, const char *path, int flags, int *links, stru
 
 static int follow(struct inode *dir, struct inode *link, int *links, struct inode **out)
 {
-    /* 40 links in all, nested at most 8 deep (each level holds a name buffer on the stack). */
+    /* 40 links in all, nested at most 8 deep (each level is a walk's frame on the stack). */
     static int depth;
     if (++*links > MAX_SYMLINKS || depth >= MAX_NESTED)
         return -ELOOP;
@@ -412,7 +463,7 @@ static int follow(struct inode *dir, struct inode *link, int *links, struct inod
 static int walk(struct inode *dir, const char *path, int flags, int *links, struct inode **out,
                 struct inode **parent_out, char *last, bool *slash_out)
 {
-    char name[NAME_MAX + 1];
+    const char *name;
     if (!path[0])
         return -ENOENT;
     if (path[0] == '/')
@@ -420,7 +471,7 @@ static int walk(struct inode *dir, const char *path, int flags, int *links, stru
     struct inode *cur = dir;
     const char *p = path;
     for (;;) {
-        long n = next_component(&p, name);
+        long n = next_component(&p, &name);
         if (n < 0)
             return (int)n;
         if (n == 0) {
@@ -442,7 +493,8 @@ static int walk(struct inode *dir, const char *path, int flags, int *links, stru
             return -ENOTDIR;
         if (is_last && parent_out) {
             *parent_out = cur;
-            memcpy(last, name, n + 1);
+            memcpy(last, name, n);
+            last[n] = '\0';
             *slash_out = trailing;
             return 0;
         }
@@ -518,6 +570,8 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size)
 const char *vfs_dirent(struct inode *dir, uint64_t i, struct inode **ino, struct dirent_cursor *c)
 {
     load(dir);
+    if (dir->pending)
+        link_pending(dir, NULL, 0);
     if (i == 0) {
         *ino = dir;
         return ".";
@@ -549,11 +603,13 @@ struct inode *vfs_make_path(const char *path, uint32_t mode)
 {
     char name[NAME_MAX + 1];
     struct inode *cur = root;
-    const char *p = path;
+    const char *p = path, *comp;
     for (;;) {
-        long n = next_component(&p, name);
+        long n = next_component(&p, &comp);
         if (n <= 0)
             return n == 0 ? cur : NULL;
+        memcpy(name, comp, n);
+        name[n] = '\0';
         const char *rest = p;
         while (*rest == '/')
             rest++;
@@ -585,15 +641,19 @@ struct inode *vfs_make_path(const char *path, uint32_t mode)
 
 /* ---- open files ---- */
 
-struct file *file_new(const struct file_ops *ops, void *priv, int flags)
+void file_init(struct file *f, const struct file_ops *ops, void *priv, int flags)
 {
-    struct file *f = kzalloc(sizeof(*f));
-    if (!f)
-        return NULL;
     f->refs = 1;
     f->ops = ops;
     f->priv = priv;
     f->flags = flags;
+}
+
+struct file *file_new(const struct file_ops *ops, void *priv, int flags)
+{
+    struct file *f = kzalloc(sizeof(*f));
+    if (f)
+        file_init(f, ops, priv, flags);
     return f;
 }
 
@@ -676,9 +736,10 @@ struct file *vfs_open(struct inode *ino, int flags, int *err)
 
 int vfs_init(void)
 {
-    root = vfs_new_inode(S_IFDIR | 0755);
-    if (!root)
-        return -ENOMEM;
+    static struct inode root_inode; /* static memory: never freed (nlink stays >= 2) */
+    root = &root_inode;
+    memset(root, 0, sizeof(*root));
+    vfs_init_inode(root, S_IFDIR | 0755);
     root->nlink = 2;
     root->refs = 1;
     return 0;

@@ -122,6 +122,11 @@ struct inode {
     paddr_t *pages;
     uint64_t npages; /* entries in pages[] (0 = hole) */
     char *target;    /* symlinks */
+    /* directories with entries not linked yet (fs/initrd.c: the bootfs files under /, linked on
+     * first use): called, with pending cleared, before a name is found missing, before a listing
+     * and before a new entry; links those up to and including name (every one when name is NULL
+     * or not among them), and sets pending again if some are left */
+    void (*pending)(struct inode *dir, const char *name, size_t n);
     /* a backing file system (NULL: ramfs); directories load their entries on first use */
     const struct vfs_backing_ops *bops;
     void *bpriv;
@@ -163,7 +168,14 @@ struct inode *vfs_new_inode(uint32_t mode);
 /* Boot-time nodes in static memory (fs/dev.c): fills ino as vfs_new_inode does, and links a
  * dentry whose name, len and inode the caller has set, with no allocation and no checks. */
 void vfs_init_inode(struct inode *ino, uint32_t mode);
+/* Reserves n inode numbers for nodes initialised statically (fs/dev.c); returns the first. */
+uint64_t vfs_reserve_inos(unsigned n);
 void vfs_attach(struct inode *dir, struct dentry *d);
+/* Links a non-directory node in static memory that exists since boot (the bootfs): d's name, len
+ * and inode set; the inode zeroed but for its data and, if not 0, its number (else the next one);
+ * its times stay 0 (as every node's made before the first process) and dir's are not touched.
+ * Returns 0, or -EEXIST (nothing done) when dir has the name already. */
+int vfs_add_static(struct inode *dir, struct dentry *d, uint32_t mode);
 void vfs_inode_get(struct inode *ino);
 void vfs_inode_put(struct inode *ino);
 /* Names: each returns 0 or a negative errno with Linux's meaning. */
@@ -204,6 +216,8 @@ long vfs_read_kernel(struct inode *ino, void *buf, size_t len, uint64_t off);
 /* Open files. */
 struct file *vfs_open(struct inode *ino, int flags, int *err);
 struct file *file_new(const struct file_ops *ops, void *priv, int flags);
+/* Sets up a zeroed file in static memory (the first process's fds 0-2), as file_new does. */
+void file_init(struct file *f, const struct file_ops *ops, void *priv, int flags);
 void file_get(struct file *f);
 void file_put(struct file *f);
 

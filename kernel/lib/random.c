@@ -17,7 +17,13 @@ void random_fill(void *buf, size_t len)
         state ^= state << 25;
         state ^= state >> 27;
         uint64_t v = state * 0x2545f4914f6cdd1dull;
-        for (int i = 0; i < 8 && len; i++, len--)
-            *p++ = (uint8_t)(v >> (8 * i));
+        if (len >= 8) { /* a word at a time (little-endian: the same bytes as the loop below) */
+            __builtin_memcpy(p, &v, 8);
+            p += 8;
+            len -= 8;
+            continue;
+        }
+        for (; len; len--, v >>= 8)
+            *p++ = (uint8_t)v;
     }
 }

@@ -51,6 +51,15 @@ size_t strlen(const char *s)
     return (size_t)(p - s) - 1;
 }
 
+void *memchr(const void *s, int c, size_t n)
+{
+    if (!n)
+        return NULL;
+    const unsigned char *p = s;
+    __asm__ volatile("repne scasb" : "+D"(p), "+c"(n) : "a"(c) : "memory", "cc");
+    return p[-1] == (unsigned char)c ? (void *)(p - 1) : NULL;
+}
+
 size_t strnlen(const char *s, size_t max)
 {
     if (!max)
@@ -63,9 +72,13 @@ size_t strnlen(const char *s, size_t max)
 
 int strcmp(const char *a, const char *b)
 {
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
+    /* a's length, then one repe cmpsb over it and its NUL: two instructions to emulate under
+     * PVM instead of a loop. The compare stops at the first difference, so it reads no further
+     * into b than b's NUL. */
+    size_t n = strlen(a) + 1;
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    __asm__ volatile("repe cmpsb" : "+S"(x), "+D"(y), "+c"(n) : : "memory", "cc");
+    return x[-1] - y[-1];
 }
 
 int strncmp(const char *a, const char *b, size_t n)

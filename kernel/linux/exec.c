@@ -74,8 +74,25 @@ static int load_segment(struct inode *ino, const uint8_t *data, const elf64_phdr
     *mapped_end = end;
     /* In-place mapping needs the file offset and the address to agree modulo the page size. */
     bool shareable = !(prot & VMA_WRITE) && (va - p->p_offset) % PAGE_SIZE == 0;
+    uint64_t page = start;
+    if (shareable) {
+        /* The file's whole pages (a last one that must end in zeroes is copied below), mapped
+         * as one run when the file lies in place (the bootfs: contiguous in the image). */
+        uint64_t run_end = va + p->p_memsz > file_end ? ALIGN_DOWN(file_end, PAGE_SIZE)
+                                                      : ALIGN_UP(file_end, PAGE_SIZE);
+        run_end = MIN(run_end, end);
+        paddr_t pa = start < run_end
+                         ? ramfs_page_phys(ino, (start - (va - p->p_offset)) / PAGE_SIZE)
+                         : 0;
+        if (pa) {
+            rc = uspace_map_run(start, pa, (run_end - start) / PAGE_SIZE, prot);
+            if (rc)
+                return rc;
+            page = run_end;
+        }
+    }
 
-    for (uint64_t page = start; page < end && page < file_end; page += PAGE_SIZE) {
+    for (; page < end && page < file_end; page += PAGE_SIZE) {
         uint64_t from = MAX(page, va), to = MIN(page + PAGE_SIZE, file_end);
         /* Does this page hold bytes past the file that must read as zero? */
         bool zero_tail = page + PAGE_SIZE > file_end && va + p->p_memsz > file_end;

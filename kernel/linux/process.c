@@ -1,6 +1,7 @@
 /* Processes, their descriptor tables, fork, exit and wait; see process.h. */
 #include <errno.h>
 
+#include "fs/initrd.h"
 #include "fs/vfs.h"
 #include "linux/process.h"
 #include "net/socket.h"
@@ -42,19 +43,24 @@ struct process *process_current(void)
 
 void process_set_exe(const char *path)
 {
-    strlcpy(cur_proc->exe, path, sizeof(cur_proc->exe));
-    const char *base = path;
-    for (const char *p = path; *p; p++)
-        if (*p == '/' && p[1])
-            base = p + 1;
-    strlcpy(cur_proc->comm, base, sizeof(cur_proc->comm));
+    struct process *p = cur_proc;
+    size_t n = strlcpy(p->exe, path, sizeof(p->exe));
+    /* comm: the last component (a trailing '/' ignored), found from the end */
+    const char *base = path + n;
+    if (base > path && base[-1] == '/')
+        base--;
+    while (base > path && base[-1] != '/')
+        base--;
+    strlcpy(p->comm, base, sizeof(p->comm));
 }
 
-int process_init(const char *exe)
+int process_init(void)
 {
-    struct process *p = kzalloc(sizeof(*p));
-    if (!p)
-        return -ENOMEM;
+    /* pid 1 and its fds 0-2 live in static memory (kfree ignores it): the boot makes no heap
+     * blocks for them (the process is larger than 2 KiB: a vmalloc'd block otherwise). */
+    static struct process first;
+    static struct file stdio[3];
+    struct process *p = &first;
     p->pid = next_pid++;
     p->umask = 022;
     p->altstack[1] = 2; /* SS_DISABLE */
@@ -65,15 +71,15 @@ int process_init(const char *exe)
     main_uthread.tid = p->pid;
     current()->proc = &main_uthread;
     time_start_stamps();
-    process_set_exe(exe);
-    struct inode *console;
-    int rc = vfs_lookup(vfs_root(), "/dev/console", 0, &console);
-    for (int fd = 0; fd < 3 && rc == 0; fd++) {
-        struct file *f = vfs_open(console, O_RDWR, &rc);
-        if (f)
-            fd_install(f, fd, false);
+    /* Each fd its own open file on the console device, as open("/dev/console") made them. */
+    struct inode *console = dev_console();
+    for (int fd = 0; fd < 3; fd++) {
+        file_init(&stdio[fd], console->fops, NULL, O_RDWR);
+        stdio[fd].inode = console;
+        vfs_inode_get(console);
+        fd_install(&stdio[fd], fd, false);
     }
-    return rc;
+    return 0;
 }
 
 struct file *fd_get(int fd)

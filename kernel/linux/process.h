@@ -64,8 +64,9 @@ struct uthread {
 
 struct uthread *uthread_current(void);
 struct process *process_current(void);
-/* The first process: pid 1, fds 0-2 on /dev/console, cwd /. */
-int process_init(const char *exe);
+/* The first process: pid 1, fds 0-2 on the console device, cwd /. Its exe and comm are set by
+ * the exec that follows. */
+int process_init(void);
 void process_set_exe(const char *path);
 
 /* File descriptors of the current process. */

@@ -16,10 +16,11 @@ long stack_build(uint8_t *buf, size_t size, uint64_t top, const struct stack_spe
 
 #define PUSH_BYTES(src, n)                                                                         \
     do {                                                                                           \
-        if ((n) > pos)                                                                             \
+        size_t n_ = (n); /* a strlen, evaluated once */                                           \
+        if (n_ > pos)                                                                              \
             return -E2BIG;                                                                         \
-        pos -= (n);                                                                                \
-        memcpy(buf + pos, (src), (n));                                                             \
+        pos -= n_;                                                                                 \
+        memcpy(buf + pos, (src), n_);                                                              \
     } while (0)
 #define USER_ADDR(off) (top - size + (off))
 
@@ -59,10 +60,8 @@ long stack_build(uint8_t *buf, size_t size, uint64_t top, const struct stack_spe
     for (int i = 0; i < s->envc; i++)
         *w++ = env_at[i];
     *w++ = 0;
-    for (int i = 0; i < s->nauxv; i++) {
-        *w++ = s->auxv[2 * i];
-        *w++ = s->auxv[2 * i + 1];
-    }
+    memcpy(w, s->auxv, 16 * (size_t)s->nauxv); /* the caller's pairs as they are: one rep movsb */
+    w += 2 * s->nauxv;
     *w++ = AT_RANDOM;
     *w++ = random_at;
     *w++ = AT_EXECFN;

@@ -1,8 +1,11 @@
 /* Kernel heap: power-of-two size classes from 32 bytes to 2 KiB carved out of pages; larger
  * requests as single pages mapped contiguously in the vmalloc area (no physically contiguous
- * runs needed). A 16-byte header before each block records its class or its page count. */
+ * runs needed). A 16-byte header before each block records its class or its page count.
+ * One lock (interrupts off while held) guards the lists, the carving pointers and the vmalloc
+ * area: kernel threads on every CPU allocate. */
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/spinlock.h"
 #include "mote/string.h"
 
 #define MIN_SHIFT 5
@@ -110,9 +113,10 @@ static struct free_block *carve(int c)
     return b;
 }
 
-void *kmalloc(size_t size)
+static spinlock_t heap_lock = SPINLOCK_INIT;
+
+static struct header *alloc_locked(size_t total)
 {
-    size_t total = size + sizeof(struct header);
     int c = class_of(total);
     struct header *h;
     if (c >= 0) {
@@ -133,7 +137,17 @@ void *kmalloc(size_t size)
         h->class_or_pages = BIG | pages;
     }
     h->magic = HEAP_MAGIC;
-    return h + 1;
+    return h;
+}
+
+void *kmalloc(size_t size)
+{
+    if (size > SIZE_MAX - sizeof(struct header))
+        return NULL;
+    uint64_t flags = spin_lock(&heap_lock);
+    struct header *h = alloc_locked(size + sizeof(struct header));
+    spin_unlock(&heap_lock, flags);
+    return h ? h + 1 : NULL;
 }
 
 void *kzalloc(size_t size)
@@ -149,17 +163,21 @@ void kfree(void *p)
     if (!p || (uintptr_t)p >= KERNEL_VMA)
         return; /* NULL, or static memory (the boot file tree's nodes: fs/dev.c) */
     struct header *h = (struct header *)p - 1;
-    if (h->magic != HEAP_MAGIC)
+    uint64_t flags = spin_lock(&heap_lock);
+    if (h->magic != HEAP_MAGIC) {
+        spin_unlock(&heap_lock, flags);
         return;
+    }
     h->magic = 0;
     if (h->class_or_pages & BIG) {
         vfree_pages(h, h->class_or_pages & ~BIG);
-        return;
+    } else {
+        int c = h->class_or_pages;
+        struct free_block *b = (struct free_block *)h;
+        b->next = free_lists[c];
+        free_lists[c] = b;
     }
-    int c = h->class_or_pages;
-    struct free_block *b = (struct free_block *)h;
-    b->next = free_lists[c];
-    free_lists[c] = b;
+    spin_unlock(&heap_lock, flags);
 }
 
 void *krealloc(void *p, size_t old, size_t size)

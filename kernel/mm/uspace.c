@@ -126,7 +126,8 @@ static int insert_at(unsigned i, const struct vma *nv)
         cur->v = v;
         cur->cap = cap;
     }
-    memmove(&cur->v[i + 1], &cur->v[i], (cur->n - i) * sizeof(*nv));
+    if (i < cur->n)
+        memmove(&cur->v[i + 1], &cur->v[i], (cur->n - i) * sizeof(*nv));
     cur->v[i] = *nv;
     if (nv->file)
         vfs_inode_get(nv->file);
@@ -146,9 +147,12 @@ int uspace_add_file(uint64_t start, uint64_t end, int prot, struct inode *file, 
 {
     if (start >= end || end > PROG_TOP)
         return -EINVAL;
+    struct vma nv = {start, end, prot, file, off};
+    /* Above every region (exec lays its segments out in order): append, nothing to search. */
+    if (cur->n == 0 || start >= cur->v[cur->n - 1].end)
+        return insert_at(cur->n, &nv);
     if (!range_free(start, end))
         return -EEXIST;
-    struct vma nv = {start, end, prot, file, off};
     return insert_at(lower(cur, start), &nv);
 }
 
@@ -201,6 +205,17 @@ int uspace_map_page(uint64_t va, paddr_t pa, int prot, bool owned)
     if (rc && owned)
         page_free(pa);
     return rc;
+}
+
+int uspace_map_run(uint64_t va, paddr_t pa, uint64_t n, int prot)
+{
+    uint64_t flags = pte_flags(prot);
+    for (uint64_t i = 0; i < n; i++) {
+        int rc = pg_map(va + i * PAGE_SIZE, pa + i * PAGE_SIZE, flags);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 static void clear_pte(uint64_t va, uint64_t *pte, void *arg)

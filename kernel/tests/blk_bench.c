@@ -13,15 +13,6 @@
 
 #define SUITE "blk-bench"
 
-/* One result line; the detail is printed only for a failure. */
-#define CHECK(what, ok, ...)                                                                       \
-    do {                                                                                           \
-        if (ok)                                                                                    \
-            ktest_check(SUITE, what, true, NULL);                                                  \
-        else                                                                                       \
-            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
-    } while (0)
-
 #define MAX_QD 32
 #define MAX_BS (128 * 1024)
 

@@ -6,15 +6,6 @@
 
 #define SUITE "entropy"
 
-/* One result line; the detail is printed only for a failure. */
-#define CHECK(what, ok, ...)                                                                       \
-    do {                                                                                           \
-        if (ok)                                                                                    \
-            ktest_check(SUITE, what, true, NULL);                                                  \
-        else                                                                                       \
-            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
-    } while (0)
-
 void ktest_entropy(void)
 {
     CHECK("source", entropy_source_count() > 0, "no entropy source");

@@ -16,14 +16,6 @@
 #include "mote/x86.h"
 
 #define SUITE "ext4"
-#define CHECK(what, ok, ...)                                                                       \
-    do {                                                                                           \
-        if (ok)                                                                                    \
-            ktest_check(SUITE, what, true, NULL);                                                  \
-        else                                                                                       \
-            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
-    } while (0)
-
 #define BUF_PAGES 64 /* 256 KiB, physically contiguous */
 
 /* The host's pattern for /data/pattern.bin and the guest's for what it writes. */

@@ -18,15 +18,6 @@
 #define ECHO_PORT 7
 #define QUIT_PORT 9
 
-/* One result line; the detail is printed only for a failure. */
-#define CHECK(what, ok, ...)                                                                       \
-    do {                                                                                           \
-        if (ok)                                                                                    \
-            ktest_check(SUITE, what, true, NULL);                                                \
-        else                                                                                       \
-            ktest_check(SUITE, what, false, __VA_ARGS__);                                        \
-    } while (0)
-
 static volatile bool quit;
 static sys_sem_t quit_sem;
 static unsigned udp_echoed, tcp_conns;
@@ -120,9 +111,10 @@ void ktest_net(void)
     /* Asleep until then: no wake-ups of ours in the host's measurements (bench/netpkt.py). */
     sys_arch_sem_wait(&quit_sem, (u32_t)(seconds * 1000));
     CHECK("the host said quit", quit, "timed out after %lu s", seconds);
-    pr_err("test %s: frames rx %lu tx %lu, dropped rx %lu tx %lu; udp echoed %u, tcp "
-           "connections %u, %lu bytes echoed\n", SUITE, d->rx_frames, d->tx_frames,
-           d->rx_drops, d->tx_drops, udp_echoed, tcp_conns, tcp_bytes);
+    pr_err("test %s: frames rx %lu tx %lu, dropped rx %lu tx %lu, refused while the ring was "
+           "full %lu; udp echoed %u, tcp connections %u, %lu bytes echoed\n", SUITE,
+           d->rx_frames, d->tx_frames, d->rx_drops, d->tx_drops, d->tx_busy, udp_echoed,
+           tcp_conns, tcp_bytes);
     CHECK("no frame dropped", d->rx_drops == 0 && d->tx_drops == 0,
                 "rx %lu tx %lu", d->rx_drops, d->tx_drops);
 }

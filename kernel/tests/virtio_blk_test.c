@@ -14,15 +14,6 @@
 
 #define SUITE "virtio-blk"
 
-/* One result line; the detail is printed only for a failure. */
-#define CHECK(what, ok, ...)                                                                       \
-    do {                                                                                           \
-        if (ok)                                                                                    \
-            ktest_check(SUITE, what, true, NULL);                                                  \
-        else                                                                                       \
-            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
-    } while (0)
-
 #define BLOCK 4096
 #define CHUNK (128 * 1024)
 #define MAX_QD 16

@@ -1,6 +1,6 @@
 """The kernel's virtio drivers on QEMU TCG, over each transport: virtio-mmio version 2 and
 legacy version 1 (-M microvm, which announces its transports with virtio_mmio.device= when ACPI
-is off), legacy and modern PCI (-M pc, q35). The in-guest test (--test=virtio-blk) writes a
+is off, and only in the DSDT when it is on), legacy and modern PCI (-M pc, q35). The in-guest test (--test=virtio-blk) writes a
 pattern over the whole disk and reads it back; the host then checks the image holds exactly that
 pattern, and that the read-only disk is untouched."""
 import os
@@ -53,6 +53,17 @@ BLK_CONFIGS = {
                        ["-global", "virtio-mmio.force-legacy=on",
                         "-device", "virtio-blk-device,drive=d0,serial=mote-disk0",
                         "-device", "virtio-blk-device,drive=d1"], "", r"virtio-mmio\.v1@0x"),
+    # ACPI on: the devices are found in the DSDT (LNRO0005, level-triggered GSIs on the second
+    # IOAPIC), nothing on the command line.
+    "mmio-v2-acpi": ("microvm",
+                     ["-global", "virtio-mmio.force-legacy=off",
+                      "-device", "virtio-blk-device,drive=d0,serial=mote-disk0",
+                      "-device", "virtio-blk-device,drive=d1"], "", r"virtio-mmio\.v2@0xfeb02"),
+    "mmio-v1-legacy-acpi": ("microvm",
+                            ["-global", "virtio-mmio.force-legacy=on",
+                             "-device", "virtio-blk-device,drive=d0,serial=mote-disk0",
+                             "-device", "virtio-blk-device,drive=d1"], "",
+                            r"virtio-mmio\.v1@0xfeb02"),
     "pci-legacy": ("pc", ["-device", "virtio-blk-pci,drive=d0,serial=mote-disk0,disable-modern=on",
                           "-device", "virtio-blk-pci,drive=d1,disable-modern=on"], "",
                    r"virtio-pci\.legacy 00:"),
@@ -142,6 +153,7 @@ def test_no_device_boot_has_no_driver_stages():
 
 @pytest.mark.parametrize("machine,device", [
     ("microvm,acpi=off", "virtio-rng-device"),
+    ("microvm", "virtio-rng-device"),
     ("pc", "virtio-rng-pci"),
     ("pc", "virtio-rng-pci,disable-modern=on"),
 ])
@@ -184,6 +196,20 @@ def test_appended_device_after_the_program(disks):
                   extra=drives(rw, ro) + ["-device", "virtio-blk-device,drive=d0"])
     assert "argc=3 argv[0]=/exitcode argv[1]=0 argv[2]=end pagesz" in r.out, r.out
     assert "drivers loaded" in chart(r.out)
+    assert r.status == qemu_status(0)
+
+
+def test_dsdt_and_command_line_name_a_device_once(disks):
+    """With ACPI on, a window named both by virtio_mmio.device= and by the DSDT is one device:
+    the command line's comes first, the DSDT adds only the others."""
+    rw, ro = disks
+    r = qemu_boot("microvm", "loglevel=7 virtio_mmio.device=512@0xfeb02c00:46 /hello",
+                  extra=drives(rw, ro) + ["-device", "virtio-blk-device,drive=d0",
+                                          "-device", "virtio-blk-device,drive=d1"])
+    disks_seen = re.findall(r"^blk: (vd\w): \d+ sectors.* on (\S+)$", r.out, re.M)
+    assert disks_seen == [("vda", "virtio-mmio.v1@0xfeb02c00"),
+                          ("vdb", "virtio-mmio.v1@0xfeb02e00")], r.out
+    assert "Hello from C code" in r.out
     assert r.status == qemu_status(0)
 
 

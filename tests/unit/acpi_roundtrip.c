@@ -1,6 +1,6 @@
 /* Monitor writes, kernel reads: motevm's ACPI tables (vmm/acpi) as the kernel's parser
  * (kernel/drivers/acpi.c) sees them: CPUs, IOAPIC, the wakeup mailbox, the power-off register
- * and \_S5_, for 1, 2 and 32 vCPUs and with virtio-mmio devices in the DSDT. */
+ * and \_S5_, for 1, 2 and 32 vCPUs, and the virtio-mmio devices of the DSDT. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "drivers/virtio/mmio.h"
 #include "mote/platform.h"
 #include "vmm/acpi/acpi.h"
 
@@ -77,12 +78,46 @@ static void test_power_off_registers(void **state)
     assert_int_equal(acpi_s5_type(p.dsdt, rd), ACPI_S5_SLP_TYP);
 }
 
+static void test_virtio_mmio_devices(void **state)
+{
+    struct virtio_mmio_param d[ACPI_MMIO_DEVS_MAX];
+    for (unsigned n = 0; n <= 3; n++) {
+        build(1, n);
+        assert_int_equal(acpi_parse(&p, ACPI_RSDP_ADDR, false, rd), 0);
+        assert_int_equal(acpi_virtio_mmio(&p, rd, NULL, 0, d, ACPI_MMIO_DEVS_MAX), n);
+        for (unsigned i = 0; i < n; i++) {
+            assert_int_equal(d[i].base, 0xd0001000 + 0x1000ull * i);
+            assert_int_equal(d[i].size, 0x1000);
+            assert_int_equal(d[i].irq, 5 + i);
+            assert_false(d[i].level); /* motevm's: edge, active high */
+            assert_false(d[i].active_low);
+        }
+    }
+    /* Windows the command line named already are left out. */
+    const uint64_t known[] = {0xd0002000, 0xd0000000};
+    assert_int_equal(acpi_virtio_mmio(&p, rd, known, 2, d, ACPI_MMIO_DEVS_MAX), 2);
+    assert_int_equal(d[0].base, 0xd0001000);
+    assert_int_equal(d[1].base, 0xd0003000);
+    /* A DSDT that fails its checksum: its devices are not trusted... */
+    build(1, 2);
+    assert_int_equal(acpi_parse(&p, ACPI_RSDP_ADDR, false, rd), 0);
+    mem[ACPI_DSDT_ADDR + 9]++;
+    assert_int_equal(acpi_virtio_mmio(&p, rd, NULL, 0, d, ACPI_MMIO_DEVS_MAX), -EINVAL);
+    /* ...unless it adds none: then nothing is summed. */
+    const uint64_t both[] = {0xd0001000, 0xd0002000};
+    assert_int_equal(acpi_virtio_mmio(&p, rd, both, 2, d, ACPI_MMIO_DEVS_MAX), 0);
+    /* No FADT known: nothing. */
+    p.fadt = 0;
+    assert_int_equal(acpi_virtio_mmio(&p, rd, NULL, 0, d, ACPI_MMIO_DEVS_MAX), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpus_and_mailbox),
         cmocka_unit_test(test_found_without_hint),
         cmocka_unit_test(test_power_off_registers),
+        cmocka_unit_test(test_virtio_mmio_devices),
     };
     return cmocka_run_group_tests_name("acpi_roundtrip", tests, NULL, NULL);
 }

@@ -22,8 +22,14 @@ UNIT_SRCS_kernel_vfs := tests/unit/kernel_vfs.c kernel/fs/vfs.c kernel/fs/ramfs.
 # Firmware tables: the kernel's ACPI and MP table parsers (motevm's MP table writer feeds one).
 UNIT_TESTS += kernel_platform
 UNIT_SRCS_kernel_platform := tests/unit/kernel_platform.c kernel/drivers/acpi.c \
+	kernel/drivers/acpi_dsdt.c \
 	kernel/drivers/mptable.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
 	vmm/boot/mptable.c common/mptable.c
+
+# The DSDT scanner for virtio-mmio devices, on QEMU's and motevm's own DSDTs and on garbage.
+UNIT_TESTS += kernel_acpi_dsdt
+UNIT_SRCS_kernel_acpi_dsdt := tests/unit/kernel_acpi_dsdt.c kernel/drivers/acpi_dsdt.c \
+	vmm/acpi/dsdt.c vmm/acpi/aml.c vmm/acpi/tables.c common/mptable.c
 
 # virtio: the virtio_mmio.device= parser and the split virtqueue on host memory.
 UNIT_TESTS += kernel_virtio_mmio_param kernel_virtqueue

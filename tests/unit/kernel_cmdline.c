@@ -42,6 +42,25 @@ static void test_root_file_systems(void **state)
     assert_int_equal(cl.argc, 1);
 }
 
+static void test_network_options(void **state)
+{
+    /* OSv's network options are collected in order for net/config.c; Linux's ip= stays a
+     * parameter. */
+    parse("--ip=eth0,10.0.0.2,255.255.255.0 --defaultgw=10.0.0.1 --nameserver=10.0.0.1 "
+          "--ip=eth1,10.1.0.2,255.255.0.0 ip=dhcp /app --ip=not-ours");
+    assert_int_equal(cl.nunknown, 0);
+    assert_int_equal(cl.nnet, 4);
+    assert_string_equal(cl.net[0], "--ip=eth0,10.0.0.2,255.255.255.0");
+    assert_string_equal(cl.net[1], "--defaultgw=10.0.0.1");
+    assert_string_equal(cl.net[3], "--ip=eth1,10.1.0.2,255.255.0.0");
+    assert_string_equal(cmdline_param(&cl, "ip"), "dhcp");
+    assert_int_equal(cl.argc, 2);
+    assert_string_equal(cl.argv[1], "--ip=not-ours"); /* the program's own argument */
+    parse("--ip=a --ip=b --ip=c --ip=d --ip=e --ip=f --ip=g --ip=h --ip=i /app");
+    assert_int_equal(cl.nnet, CMDLINE_MAX_NET);
+    assert_true(cl.truncated);
+}
+
 static void test_firecracker_defaults_are_quiet(void **state)
 {
     parse("reboot=k panic=1 nomodule 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.dumbkbd "
@@ -166,6 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_osv_style),
         cmocka_unit_test(test_root_file_systems),
+        cmocka_unit_test(test_network_options),
         cmocka_unit_test(test_firecracker_defaults_are_quiet),
         cmocka_unit_test(test_driver_params_kept_and_consumed),
         cmocka_unit_test(test_program_arguments_are_verbatim),

@@ -23,8 +23,15 @@ void *kzalloc(size_t n)
 {
     return calloc(1, n ? n : 1);
 }
+/* Nodes in static memory (test_pending_entries), which the kernel's kfree ignores as well. */
+static struct inode lazy_ino[3];
+static struct dentry lazy_d[3];
+
 void kfree(void *p)
 {
+    if ((p >= (void *)lazy_ino && p < (void *)(lazy_ino + 3)) ||
+        (p >= (void *)lazy_d && p < (void *)(lazy_d + 3)))
+        return;
     free(p);
 }
 void *krealloc(void *p, size_t old, size_t n)
@@ -243,12 +250,92 @@ static void test_file_data(void **state)
     assert_int_equal(pages_out, before);
 }
 
+/* Entries a directory links on first use (dir->pending, as fs/initrd.c does for the bootfs): a
+ * test double with three static files p0, p1, p2 (lazy_ino, lazy_d: at the top). */
+static const char *const lazy_names[3] = {"p0", "p1", "p2"};
+static unsigned lazy_next, lazy_calls;
+
+static void lazy_link(struct inode *dir, const char *name, size_t n)
+{
+    unsigned last = 2;
+    lazy_calls++;
+    for (unsigned i = lazy_next; name && i < 3; i++)
+        if (strlen(lazy_names[i]) == n && memcmp(lazy_names[i], name, n) == 0)
+            last = i;
+    for (; lazy_next <= last; lazy_next++) {
+        lazy_d[lazy_next] = (struct dentry){.inode = &lazy_ino[lazy_next],
+                                            .name = lazy_names[lazy_next], .len = 2};
+        lazy_ino[lazy_next] = (struct inode){.ino = 100 + lazy_next};
+        assert_int_equal(vfs_add_static(dir, &lazy_d[lazy_next], S_IFREG | 0644), 0);
+    }
+    if (lazy_next < 3)
+        dir->pending = lazy_link;
+}
+
+static struct inode *lazy_dir(void)
+{
+    struct inode *d = vfs_make_path("/lazy", S_IFDIR | 0755);
+    assert_non_null(d);
+    lazy_next = lazy_calls = 0;
+    d->pending = lazy_link;
+    return d;
+}
+
+static void test_pending_entries(void **state)
+{
+    struct inode *d = lazy_dir(), *ino;
+    /* A name already linked does not link anything. */
+    assert_int_equal(vfs_mknod(vfs_root(), "x", S_IFREG | 0644, NULL), 0);
+    assert_int_equal(lazy_calls, 0);
+    /* p1 links p0 and p1, in order, with their numbers; p2 waits. */
+    assert_int_equal(look("/lazy/p1", 0, &ino), 0);
+    assert_ptr_equal(ino, &lazy_ino[1]);
+    assert_int_equal(ino->ino, 101);
+    assert_int_equal(ino->nlink, 1);
+    assert_int_equal(lazy_next, 2);
+    assert_ptr_equal(d->pending, lazy_link);
+    assert_int_equal(look("/lazy/p0", 0, &ino), 0);
+    assert_int_equal(lazy_calls, 1); /* found linked: no call */
+    /* A listing links the rest first: p0 p1 p2, then what was made after. */
+    assert_non_null(vfs_child(d, "p0"));
+    assert_int_equal(vfs_mknod(d, "q", S_IFREG | 0644, NULL), 0); /* links p2 first */
+    assert_null(d->pending);
+    const char *order[] = {".", "..", "p0", "p1", "p2", "q"};
+    for (unsigned i = 0; i < 6; i++)
+        assert_string_equal(vfs_dirent(d, i, &ino, NULL), order[i]);
+    assert_null(vfs_dirent(d, 6, &ino, NULL));
+
+    /* A name that is not pending links them all (the next misses cost nothing). */
+    d = vfs_make_path("/lazy2", S_IFDIR | 0755);
+    lazy_next = lazy_calls = 0;
+    d->pending = lazy_link;
+    assert_int_equal(vfs_lookup(d, "nope", 0, &ino), -ENOENT);
+    assert_int_equal(lazy_next, 3);
+    assert_null(d->pending);
+    assert_int_equal(vfs_lookup(d, "nope", 0, &ino), -ENOENT);
+    assert_int_equal(lazy_calls, 1);
+    /* A pending entry can be unlinked like any other. */
+    d = vfs_make_path("/lazy3", S_IFDIR | 0755);
+    lazy_next = lazy_calls = 0;
+    d->pending = lazy_link;
+    assert_int_equal(vfs_unlink(d, "p0", false), 0);
+    assert_null(vfs_child(d, "p0"));
+    assert_int_equal(vfs_dirent(d, 2, &ino, NULL)[1], '1'); /* p1, p2 remain, in order */
+    assert_int_equal(vfs_dirent(d, 3, &ino, NULL)[1], '2');
+    /* vfs_add_static refuses a taken name and changes nothing. */
+    struct inode extra = {0};
+    struct dentry de = {.inode = &extra, .name = "p1", .len = 2};
+    assert_int_equal(vfs_add_static(d, &de, S_IFREG | 0644), -EEXIST);
+    assert_int_equal(extra.ino, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_paths),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_symlinks),        cmocka_unit_test(test_parent),
         cmocka_unit_test(test_names_and_links), cmocka_unit_test(test_file_data),
+        cmocka_unit_test(test_pending_entries),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -48,5 +48,6 @@ UNIT_LIBS_vmm_wake := -lpthread
 # Monitor writes, kernel reads: motevm's ACPI tables through the kernel's ACPI parser.
 UNIT_TESTS += acpi_roundtrip
 UNIT_SRCS_acpi_roundtrip := tests/unit/acpi_roundtrip.c vmm/acpi/tables.c vmm/acpi/dsdt.c \
-	vmm/acpi/aml.c kernel/drivers/acpi.c kernel/drivers/platform_defaults.c kernel/lib/parse.c \
+	vmm/acpi/aml.c kernel/drivers/acpi.c kernel/drivers/acpi_dsdt.c \
+	kernel/drivers/platform_defaults.c kernel/lib/parse.c \
 	common/mptable.c

@@ -74,14 +74,16 @@ struct __packed desc_ptr {
     uint64_t base;
 };
 
+_Static_assert(sizeof(struct idt_entry) == 16, "64-bit IDT gate");
+
+/* Two stores a gate (the fields above, packed by hand): the boot fills 22 of them. */
 static void set_gate(int vec, uint64_t handler, int ist)
 {
-    idt[vec].off_lo = handler & 0xffff;
-    idt[vec].sel = SEL_KCODE;
-    idt[vec].ist = ist;
-    idt[vec].type = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-    idt[vec].off_mid = (handler >> 16) & 0xffff;
-    idt[vec].off_hi = handler >> 32;
+    uint64_t *e = (uint64_t *)&idt[vec];
+    e[0] = (handler & 0xffff) | (uint64_t)SEL_KCODE << 16 | (uint64_t)ist << 32 |
+           0x8eull << 40 /* present, DPL 0, 64-bit interrupt gate */ |
+           ((handler >> 16) & 0xffff) << 48;
+    e[1] = handler >> 32;
 }
 
 void arch_idt_enable_vector(unsigned vec)
@@ -128,10 +130,11 @@ static void load_tables(struct cpu_tables *t)
 
 void arch_cpu_init(void)
 {
-    for (int v = 0; v < 22; v++) {
-        int ist = v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0;
-        set_gate(v, trap_stubs[v], ist);
-    }
+    for (int v = 0; v < 22; v++)
+        set_gate(v, trap_stubs[v], 0);
+    idt[8].ist = IST_DF;
+    idt[2].ist = IST_NMI;
+    idt[18].ist = IST_MC;
     for (int i = 0; i < 3; i++)
         boot_tables.tss.ist[i] = (uint64_t)(boot_ist[i] + IST_SIZE);
     tables[0] = &boot_tables;

@@ -39,6 +39,7 @@ struct vblk {
     struct vq *q;
     struct vblk_req *free;
     struct vblk_req *pool;      /* pool_size requests, set up on first use (cheap probe) */
+    paddr_t pool_pa;            /* physically contiguous */
     unsigned pool_next, pool_size;
     struct blk_io *head, *tail; /* requests not yet fully handed to the device */
     bool irq;                   /* completions by interrupt */
@@ -61,10 +62,11 @@ static struct vblk_req *req_fresh(struct vblk *v)
 {
     if (v->pool_next == v->pool_size)
         return NULL;
+    paddr_t pa = v->pool_pa + (paddr_t)v->pool_next * sizeof(struct vblk_req);
     struct vblk_req *r = &v->pool[v->pool_next++];
-    r->hdr_pa = virt_to_phys(&r->hdr);
-    r->status_pa = virt_to_phys(&r->status);
-    r->table_pa = virt_to_phys(r->table);
+    r->hdr_pa = pa + __builtin_offsetof(struct vblk_req, hdr);
+    r->status_pa = pa + __builtin_offsetof(struct vblk_req, status);
+    r->table_pa = pa + __builtin_offsetof(struct vblk_req, table);
     r->table[0] = (struct virtq_desc){r->hdr_pa, sizeof(r->hdr), VIRTQ_DESC_F_NEXT, 1};
     r->table[1].next = 2;
     r->table[2] = (struct virtq_desc){r->status_pa, 1, VIRTQ_DESC_F_WRITE, 0};
@@ -72,8 +74,30 @@ static struct vblk_req *req_fresh(struct vblk *v)
     return r;
 }
 
+/* The common request: a read or write that fits one segment, issued through the request's
+ * prebuilt indirect table (only the data descriptor changes). */
+static inline bool is_simple(const struct vblk *v, const struct blk_io *io, size_t left)
+{
+    return v->indirect && io->op <= BLK_OP_WRITE && left <= v->blk.max_segment;
+}
+
+/* Issues the rest of a simple request with r; false (nothing visible to the device) when the
+ * ring is full. */
+static inline bool add_simple(struct vblk *v, struct vblk_req *r, struct blk_io *io, size_t left)
+{
+    r->hdr.type = (uint32_t)io->op;
+    r->hdr.sector = io->sector + io->issued / BLK_SECTOR_SIZE;
+    r->io = io;
+    r->status = 0xff;
+    r->table[1].addr = virt_to_phys((char *)io->buf + io->issued);
+    r->table[1].len = (uint32_t)left;
+    r->table[1].flags =
+        io->op == BLK_OP_READ ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE : VIRTQ_DESC_F_NEXT;
+    return vq_add_indirect(v->q, r->table_pa, 3, r) == 0;
+}
+
 /* Hands the device as much of the queued requests as the ring takes; called with the lock
- * held. Returns true if any. The common case (one segment) takes the straight path. */
+ * held. Returns true if any. */
 static bool pump(struct vblk *v)
 {
     bool added = false;
@@ -85,22 +109,16 @@ static bool pump(struct vblk *v)
             break;
         unsigned n = 1, out = 1;
         size_t chunk;
-        r->hdr.sector = io->sector + io->issued / BLK_SECTOR_SIZE;
-        r->io = io;
-        r->status = 0xff;
         size_t left = io->len - io->issued;
-        if (likely(v->indirect && io->op <= BLK_OP_WRITE && left <= v->blk.max_segment)) {
-            /* The common case: only the data descriptor changes. */
-            r->hdr.type = (uint32_t)io->op;
-            r->table[1].addr = virt_to_phys((char *)io->buf + io->issued);
-            r->table[1].len = (uint32_t)left;
-            r->table[1].flags = io->op == BLK_OP_READ ? VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE
-                                                      : VIRTQ_DESC_F_NEXT;
-            if (vq_add_indirect(v->q, r->table_pa, 3, r))
+        if (likely(is_simple(v, io, left))) {
+            if (!add_simple(v, r, io, left))
                 break;
             chunk = left;
             goto added;
         }
+        r->hdr.sector = io->sector + io->issued / BLK_SECTOR_SIZE;
+        r->io = io;
+        r->status = 0xff;
         b[0].addr = r->hdr_pa;
         b[0].len = sizeof(r->hdr);
         if (likely(io->op <= BLK_OP_WRITE)) {
@@ -152,12 +170,24 @@ static void vblk_submit(struct blk_dev *b, struct blk_io *io, bool kick)
 {
     struct vblk *v = b->priv;
     uint64_t flags = spin_lock(&v->lock);
-    if (v->tail)
-        v->tail->next = io;
-    else
-        v->head = io;
-    v->tail = io;
-    kick = pump(v) && kick && vq_kick_prepare(v->q);
+    struct vblk_req *r;
+    bool added;
+    if (likely(!v->head && is_simple(v, io, io->len) && ((r = v->free) || (r = req_fresh(v))) &&
+               add_simple(v, r, io, io->len))) {
+        /* Nothing waiting and room in the ring: straight in, whole (issued is 0 here). */
+        v->free = r->next_free;
+        io->pending = 1;
+        io->issued = io->len;
+        added = true;
+    } else {
+        if (v->tail)
+            v->tail->next = io;
+        else
+            v->head = io;
+        v->tail = io;
+        added = pump(v);
+    }
+    kick = added && kick && vq_kick_prepare(v->q);
     spin_unlock(&v->lock, flags);
     if (kick)
         vq_notify(v->q); /* the exit, outside the lock */
@@ -272,6 +302,7 @@ static int vblk_probe(struct virtio_device *d)
     if (!pool)
         return -ENOMEM;
     v->pool = phys_to_virt(pool);
+    v->pool_pa = pool;
     v->pool_size = nreq;
     v->indirect = virtio_has(d, VIRTIO_F_INDIRECT_DESC);
 

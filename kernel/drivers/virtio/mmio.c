@@ -1,11 +1,12 @@
 /* The virtio-mmio transport, version 2 and the legacy version 1 (virtio 1.2 §4.2.2, §4.2.4), and
- * discovery from the command line. Each register access is one exit to the monitor. */
+ * discovery from the command line and the DSDT. Each register access is one exit to the monitor. */
 #include <errno.h>
 
 #include "core/cmdline.h"
 #include "drivers/virtio/mmio.h"
 #include "mote/io.h"
 #include "mote/mm.h"
+#include "mote/platform.h"
 #include "mote/printk.h"
 #include "mote/string.h"
 #include "mote/virtio.h"
@@ -173,17 +174,21 @@ static int attach(const struct virtio_mmio_param *p, const char **why)
     d->flags = version == 1 ? VIRTIO_TRANSPORT_LEGACY : 0;
     d->id = id;
     d->gsi = p->irq;
-    d->irq_level = false; /* virtio-mmio interrupts are edge, active high */
+    d->irq_level = p->level; /* the command line's: edge, active high (Linux's platform IRQ) */
+    d->irq_active_low = p->active_low;
     /* "virtio-mmio.v2@0xfeb00e00", without snprintf's cost */
     char *n = str_put(d->name, version == 1 ? "virtio-mmio.v1@0x" : "virtio-mmio.v2@0x");
     str_put_hex(n, p->base, 1);
     return virtio_add_device(d) ? -ENOMEM : 1;
 }
 
+#define MAX_MMIO_DEVS 32
+
 unsigned virtio_mmio_discover(struct cmdline *cl)
 {
     static const char key[] = "virtio_mmio.device";
-    unsigned added = 0, seen = 0;
+    uint64_t bases[MAX_MMIO_DEVS];
+    unsigned added = 0, seen = 0, nbases = 0;
     for (int i = 0; i < cl->nparams; i++) {
         const char *p = cl->params[i];
         if (!str_starts(p, key) || (p[sizeof(key) - 1] != '=' && p[sizeof(key) - 1] != '\0'))
@@ -199,8 +204,28 @@ unsigned virtio_mmio_discover(struct cmdline *cl)
             pr_warn("virtio-mmio: ignoring %s: %s\n", p, why);
         else
             added += rc;
+        if (rc == 0 || rc == 1)
+            if (nbases < MAX_MMIO_DEVS)
+                bases[nbases++] = mp.base;
     }
     if (seen)
         cmdline_consume(cl, key);
+
+    /* The DSDT's LNRO0005 devices (QEMU microvm with ACPI announces them only there), after the
+     * command line's; a window the command line named already is skipped. */
+    if (strcmp(platform.source, "ACPI") != 0)
+        return added;
+    struct virtio_mmio_param found[MAX_MMIO_DEVS];
+    int n = acpi_virtio_mmio(&platform, phys_read_low, bases, nbases, found, MAX_MMIO_DEVS);
+    if (n < 0)
+        pr_warn("virtio-mmio: the DSDT lists devices but fails its checksum; ignored\n");
+    for (int i = 0; i < n; i++) {
+        const char *why = NULL;
+        int rc = attach(&found[i], &why);
+        if (rc < 0)
+            pr_warn("virtio-mmio: ignoring the DSDT's device at %lx: %s\n", found[i].base, why);
+        else
+            added += rc;
+    }
     return added;
 }

@@ -12,6 +12,7 @@ struct virtio_mmio_param {
     unsigned irq;
     unsigned id;  /* Linux's optional platform device id; 0 when absent */
     bool has_id;
+    bool level, active_low; /* from a DSDT's _CRS; the command line's are edge, active high */
 };
 
 /* Parses "<size>[K|M|G]@<addr>:<irq>[:<id>]" (numbers decimal or 0x hex). Returns 0, or -EINVAL

@@ -30,7 +30,7 @@
 #define VNET_RX_MAXBUFS 16  /* buffers one frame may span (MRG_RXBUF) */
 #define VNET_FRAME_MAX 1536 /* 1514 + a VLAN tag, rounded: no GSO is negotiated */
 /* Receive buffers posted at boot (~190 instructions each: a device that is never used costs
- * little); a pass that takes n frames lets the ring grow by n, up to the RAM-based target. */
+ * little); a pass that takes half of the ring or more doubles it, up to the RAM-based target. */
 #define VNET_RX_START 32
 
 /* A receive buffer: the custom pbuf, then the virtio header right before the frame, at an offset
@@ -41,6 +41,7 @@
 struct rxbuf {
     struct pbuf_custom pc;
     struct vnet *v;
+    struct rxbuf *next; /* on the spare list */
 };
 _Static_assert(sizeof(struct rxbuf) + 16 <= RX_FRAME_OFF - 12, "rxbuf header room");
 #define RXBUF_BYTES (RX_FRAME_OFF + VNET_FRAME_MAX)
@@ -54,6 +55,8 @@ struct vnet {
     unsigned rx_target;         /* buffers the device should hold under load */
     unsigned rx_want;           /* ... and now: grows from VNET_RX_START with the traffic */
     unsigned rx_posted;         /* buffers the device holds */
+    struct rxbuf *spare;        /* buffers back from lwIP while the ring was full: reused first */
+    unsigned nspare;            /* at most VNET_RX_START */
     unsigned rx_len;            /* device-writable bytes a buffer: header + VNET_FRAME_MAX */
     bool mrg;                   /* MRG_RXBUF: a frame may span buffers (num_buffers) */
     bool irq, up, csum_tx, csum_rx, tx_full;
@@ -68,9 +71,16 @@ struct vnet {
 
 static void rxbuf_free(struct pbuf *p);
 
+/* A buffer: a spare one, else a new one from the heap; called with the lock held. */
 static struct rxbuf *rxbuf_new(struct vnet *v)
 {
-    struct rxbuf *b = kmalloc(RXBUF_BYTES);
+    struct rxbuf *b = v->spare;
+    if (b) {
+        v->spare = b->next;
+        v->nspare--;
+        return b;
+    }
+    b = kmalloc(RXBUF_BYTES);
     if (!b)
         return NULL;
     b->v = v;
@@ -100,7 +110,8 @@ static void rx_refill(struct vnet *v)
 }
 
 /* lwIP gave the last reference back (any thread): the buffer goes straight back to the device
- * while it holds fewer than it should, else to the heap. */
+ * while it holds fewer than it should, else to the spare list (a frame turned around in place
+ * comes back after the refill that replaced it), else to the heap. */
 static void rxbuf_free(struct pbuf *p)
 {
     struct rxbuf *b = (struct rxbuf *)p;
@@ -109,6 +120,10 @@ static void rxbuf_free(struct pbuf *p)
     bool kick = false;
     if (v->rx_posted < v->rx_want && rxbuf_post(v, b) == 0) {
         kick = !v->in_poll && vq_kick_prepare(v->rx);
+    } else if (v->nspare < VNET_RX_START) {
+        b->next = v->spare;
+        v->spare = b;
+        v->nspare++;
     } else {
         kfree(b);
     }
@@ -281,6 +296,10 @@ static err_t vnet_linkoutput(struct netif *netif, struct pbuf *p)
         if (c)
             pbuf_free(c);
     }
+    if (rc == -ENOSPC) {
+        v->nd.tx_busy++; /* refused, not lost: lwIP's TCP sends it again (tcp_txnow) */
+        return ERR_MEM;
+    }
     if (rc) {
         v->nd.tx_drops++;
         return ERR_MEM;
@@ -313,35 +332,44 @@ static unsigned frame_bufs(struct vnet *v, struct rxbuf *b)
 }
 
 /* One received frame: its n buffers (n > 1: MRG_RXBUF continuations, whole buffers of data)
- * as a pbuf chain, into lwIP. A frame that is too short, too long or incomplete is dropped. */
+ * as a pbuf chain, into lwIP; want is how many the header announced. A frame that is too short,
+ * too long or incomplete is dropped. */
 static void rx_frame(struct vnet *v, struct rxbuf **bufs, const uint32_t *lens, unsigned n,
                      unsigned want)
 {
     struct rxbuf *b = bufs[0];
-    const struct virtio_net_hdr *h =
-        (const struct virtio_net_hdr *)((char *)b + RX_FRAME_OFF - v->hdr_len);
-    size_t total = 0;
-    bool ok = n == want && lens[0] >= v->hdr_len;
-    for (unsigned i = 0; i < n && ok; i++) {
-        ok = lens[i] <= v->rx_len;
-        total += lens[i];
+    struct pbuf *p;
+    if (likely(n == 1 && want == 1)) {
+        /* The usual frame, in one buffer (rx_len is at most the header and a whole frame). */
+        if (unlikely(lens[0] < v->hdr_len + SIZEOF_ETH_HDR || lens[0] > v->rx_len))
+            goto drop;
+        p = rxbuf_pbuf(v, b, RX_FRAME_OFF, lens[0] - v->hdr_len);
+    } else {
+        uint32_t total = 0;
+        bool ok = n == want;
+        for (unsigned i = 0; i < n; i++) {
+            ok = ok && lens[i] <= v->rx_len;
+            total += lens[i];
+        }
+        if (!ok || lens[0] < v->hdr_len || total < v->hdr_len + SIZEOF_ETH_HDR ||
+            total > v->hdr_len + VNET_FRAME_MAX)
+            goto drop;
+        p = rxbuf_pbuf(v, b, RX_FRAME_OFF, lens[0] - v->hdr_len);
+        for (unsigned i = 1; i < n; i++)
+            pbuf_cat(p, rxbuf_pbuf(v, bufs[i], RX_FRAME_OFF - v->hdr_len, lens[i]));
     }
-    if (!ok || total < v->hdr_len + SIZEOF_ETH_HDR || total > v->hdr_len + VNET_FRAME_MAX) {
-        v->nd.rx_drops++;
-        for (unsigned i = 0; i < n; i++)
-            rxbuf_free(&bufs[i]->pc.pbuf);
-        return;
-    }
-    struct pbuf *p = rxbuf_pbuf(v, b, RX_FRAME_OFF, lens[0] - v->hdr_len);
-    for (unsigned i = 1; i < n; i++)
-        pbuf_cat(p, rxbuf_pbuf(v, bufs[i], RX_FRAME_OFF - v->hdr_len, lens[i]));
     if (v->csum_rx)
-        rx_csum_flags(v, h);
+        rx_csum_flags(v, (const struct virtio_net_hdr *)((char *)b + RX_FRAME_OFF - v->hdr_len));
     v->nd.rx_frames++;
     /* Straight into the stack: this is the tcpip thread, the core lock held (netif->input,
      * tcpip_input, would take it again). */
     if (ethernet_input(p, &v->nd.netif) != ERR_OK)
         pbuf_free(p);
+    return;
+drop:
+    v->nd.rx_drops++;
+    for (unsigned i = 0; i < n; i++)
+        rxbuf_free(&bufs[i]->pc.pbuf);
 }
 
 static void vnet_poll(void *arg)
@@ -349,6 +377,8 @@ static void vnet_poll(void *arg)
     struct vnet *v = arg;
     struct rxbuf *got[VNET_RX_BATCH + VNET_RX_MAXBUFS];
     uint32_t lens[VNET_RX_BATCH + VNET_RX_MAXBUFS];
+    uint16_t want[VNET_RX_BATCH]; /* buffers each frame's header announced */
+    unsigned taken = 0;
     v->in_poll = true;
     for (;;) {
         __atomic_store_n(&v->poll_pending, 0, __ATOMIC_RELEASE);
@@ -364,25 +394,25 @@ static void vnet_poll(void *arg)
             if (left) {
                 left--;
             } else {
-                frames++;
-                left = MIN(frame_bufs(v, got[n]), (unsigned)VNET_RX_MAXBUFS) - 1;
+                unsigned w = frame_bufs(v, got[n]);
+                want[frames++] = (uint16_t)w;
+                left = MIN(w, (unsigned)VNET_RX_MAXBUFS) - 1;
             }
             n++;
         }
         v->rx_posted -= n;
+        taken += n;
         if (v->rx->broken || v->tx->broken)
             panic("virtio-net: %s: device returned a descriptor it was not given",
                   v->vdev->name);
         spin_unlock(&v->lock, flags);
-        for (unsigned i = 0; i < n;) {
-            unsigned want = frame_bufs(v, got[i]);
-            unsigned k = MIN(MIN(want, (unsigned)VNET_RX_MAXBUFS), n - i);
-            rx_frame(v, &got[i], &lens[i], k, want);
+        for (unsigned f = 0, i = 0; f < frames; f++) {
+            unsigned k = MIN(MIN((unsigned)want[f], (unsigned)VNET_RX_MAXBUFS), n - i);
+            rx_frame(v, &got[i], &lens[i], k, want[f]);
             i += k;
         }
         tx_collect(v);
         flags = spin_lock(&v->lock);
-        v->rx_want = MIN(v->rx_target, v->rx_want + n);
         rx_refill(v);
         if (frames == VNET_RX_BATCH) {
             spin_unlock(&v->lock, flags);
@@ -403,6 +433,11 @@ static void vnet_poll(void *arg)
     /* One notification per pass at most, for the refilled ring and the frames sent meanwhile. */
     v->in_poll = false;
     uint64_t flags = spin_lock(&v->lock);
+    if (taken > v->rx_want / 2 && v->rx_want < v->rx_target) {
+        /* The pass took half the ring or more: it grows (a burst, not the odd ping). */
+        v->rx_want = MIN(v->rx_target, 2 * v->rx_want);
+        rx_refill(v);
+    }
     bool kick_rx = vq_kick_prepare(v->rx), kick_tx = vq_kick_prepare(v->tx);
     spin_unlock(&v->lock, flags);
     if (kick_rx)
@@ -476,9 +511,10 @@ static unsigned rx_target_for_ram(unsigned qsize)
     return (unsigned)MIN(n, (uint64_t)qsize);
 }
 
-/* virtio_net.rxbuf=N (tests): N device-writable bytes a receive buffer instead of a whole frame,
- * so that with MRG_RXBUF frames span buffers. */
-static uint32_t rxbuf_param;
+/* Tests: virtio_net.rxbuf=N, N device-writable bytes a receive buffer instead of a whole frame,
+ * so that with MRG_RXBUF frames span buffers; virtio_net.txq=N, a transmit ring of N entries
+ * (where the transport lets the driver choose), so that it fills. */
+static uint32_t rxbuf_param, txq_param;
 
 static void vnet_params(struct cmdline *cl)
 {
@@ -493,7 +529,14 @@ static void vnet_params(struct cmdline *cl)
         rxbuf_param = (uint32_t)v;
     else if (s)
         pr_warn("virtio-net: ignoring virtio_net.rxbuf=%s (64 to %u)\n", s, VNET_FRAME_MAX);
+    s = cmdline_param(cl, "virtio_net.txq");
+    if (s && parse_u64(s, &v) == 0 && v >= 2 && v <= VNET_QUEUE_MAX && !(v & (v - 1)))
+        txq_param = (uint32_t)v;
+    else if (s)
+        pr_warn("virtio-net: ignoring virtio_net.txq=%s (a power of 2, 2 to %u)\n", s,
+                VNET_QUEUE_MAX);
     cmdline_consume(cl, "virtio_net.rxbuf");
+    cmdline_consume(cl, "virtio_net.txq");
 }
 
 static int vnet_probe(struct virtio_device *d)
@@ -508,7 +551,8 @@ static int vnet_probe(struct virtio_device *d)
                      ? sizeof(struct virtio_net_hdr) : VIRTIO_NET_HDR_LEGACY_SIZE;
     v->rx = virtio_setup_vq(d, VNET_RXQ, VNET_QUEUE_MAX, 0, vnet_callback, v);
     /* No callback yet: the core would ask for transmit interrupts (vnet_netif_init). */
-    v->tx = virtio_setup_vq(d, VNET_TXQ, VNET_QUEUE_MAX, VNET_TX_SEGS, NULL, v);
+    v->tx = virtio_setup_vq(d, VNET_TXQ, txq_param ? txq_param : VNET_QUEUE_MAX, VNET_TX_SEGS,
+                            NULL, v);
     if (!v->rx || !v->tx)
         return -ENOMEM;
     size_t hb = (size_t)v->tx->size * sizeof(struct virtio_net_hdr);
@@ -545,8 +589,8 @@ static int vnet_probe(struct virtio_device *d)
     int rc = net_dev_add(nd);
     if (rc == 0)
         pr_info("virtio-net: %s on %s: features %lx, %u-byte header, receive buffers of %u "
-                "bytes, %u to %u\n", nd->name, d->name, d->features, v->hdr_len, v->rx_len,
-                v->rx_want, v->rx_target);
+                "bytes, %u to %u, transmit ring %u\n", nd->name, d->name, d->features, v->hdr_len,
+                v->rx_len, v->rx_want, v->rx_target, v->tx->size);
     return rc;
 }
 

@@ -43,17 +43,6 @@ void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool even
     vq_disable_cb(q);
 }
 
-/* One free descriptor (the caller checked num_free): a returned one, else a never-used one. */
-static inline uint16_t desc_alloc(struct vq *q)
-{
-    uint16_t i = q->free_head;
-    if (i != VQ_NONE) {
-        q->free_head = q->desc[i].next;
-        return i;
-    }
-    return q->fresh++;
-}
-
 /* Fills descriptor d from b: device-readable or -writable, NEXT set (cleared on the last). */
 static inline void fill(struct virtq_desc *d, const struct vq_buf *b, bool write)
 {
@@ -69,7 +58,7 @@ int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, v
         return -EINVAL;
     uint16_t head, tail, used;
     if (n <= q->num_free) {
-        head = tail = desc_alloc(q);
+        head = tail = vq_desc_alloc(q);
         for (unsigned k = 0;; k++) {
             struct virtq_desc *d = &q->desc[tail];
             fill(d, &bufs[k], k >= out);
@@ -77,11 +66,11 @@ int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, v
                 d->flags &= (uint16_t)~VIRTQ_DESC_F_NEXT;
                 break;
             }
-            tail = d->next = desc_alloc(q);
+            tail = d->next = vq_desc_alloc(q);
         }
         used = (uint16_t)n;
     } else if (n <= q->indirect_max && q->num_free) {
-        head = tail = desc_alloc(q);
+        head = tail = vq_desc_alloc(q);
         struct virtq_desc *t = &q->indirect[(size_t)head * q->indirect_max];
         for (unsigned k = 0; k < n; k++) {
             fill(&t[k], &bufs[k], k >= out);
@@ -96,38 +85,7 @@ int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, v
     } else {
         return n > q->size && n > q->indirect_max ? -EINVAL : -ENOSPC;
     }
-    q->num_free = (uint16_t)(q->num_free - used);
-    struct vq_slot *s = &q->slots[head];
-    s->cookie = cookie;
-    s->tail = tail;
-    s->n = used;
-    q->avail->ring[q->avail_idx & (q->size - 1)] = head;
-    q->avail_idx++;
-    dma_wmb(); /* descriptors and ring entry before the index (§2.7.13.3.1) */
-    *(volatile uint16_t *)&q->avail->idx = q->avail_idx;
-    q->adds++;
-    return 0;
-}
-
-int vq_add_indirect(struct vq *q, paddr_t table_pa, unsigned n, void *cookie)
-{
-    if (unlikely(!q->num_free || q->broken))
-        return q->broken ? -EINVAL : -ENOSPC;
-    uint16_t head = desc_alloc(q);
-    struct virtq_desc *d = &q->desc[head];
-    d->addr = table_pa;
-    d->len = n * sizeof(*d);
-    d->flags = VIRTQ_DESC_F_INDIRECT;
-    q->num_free--;
-    struct vq_slot *s = &q->slots[head];
-    s->cookie = cookie;
-    s->tail = head;
-    s->n = 1;
-    q->avail->ring[q->avail_idx & (q->size - 1)] = head;
-    q->avail_idx++;
-    dma_wmb();
-    *(volatile uint16_t *)&q->avail->idx = q->avail_idx;
-    q->adds++;
+    vq_publish(q, head, tail, used, cookie);
     return 0;
 }
 
@@ -153,32 +111,6 @@ void vq_kick(struct vq *q)
 {
     if (vq_kick_prepare(q))
         vq_notify(q);
-}
-
-void *vq_get(struct vq *q, uint32_t *len)
-{
-    uint16_t last = q->last_used;
-    if (last == *(volatile uint16_t *)&q->used->idx)
-        return NULL;
-    dma_rmb(); /* the index before the element it covers */
-    const struct virtq_used_elem *e = &q->used->ring[last & (q->size - 1)];
-    uint32_t id = e->id;
-    struct vq_slot *s = &q->slots[id < q->size ? id : 0];
-    void *cookie = s->cookie;
-    if (unlikely(id >= q->size || !cookie)) {
-        q->broken = true; /* a device that returns what it was not given */
-        return NULL;
-    }
-    s->cookie = NULL;
-    q->desc[s->tail].next = q->free_head; /* the whole chain back on the free list */
-    q->free_head = (uint16_t)id;
-    q->num_free = (uint16_t)(q->num_free + s->n);
-    q->last_used = (uint16_t)(last + 1);
-    if (q->event_idx && q->cb_enabled)
-        *q->used_event = q->last_used;
-    if (len)
-        *len = e->len;
-    return cookie;
 }
 
 bool vq_enable_cb(struct vq *q)

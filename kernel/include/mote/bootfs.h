@@ -17,6 +17,10 @@ int bootfs_init(void);
 int bootfs_lookup(const char *path, struct bootfs_file *out);
 /* The first file of the image (the default program), or -ENOENT. */
 int bootfs_first(struct bootfs_file *out);
+/* Whether every file lies directly under / ("/name", not "/." or "/.."): checked by bootfs_init. */
+bool bootfs_flat(void);
+/* The number of files (0 before bootfs_init or when it failed). */
+unsigned bootfs_count(void);
 /* The i-th file, or -ENOENT past the last. */
 int bootfs_get(unsigned i, struct bootfs_file *out);
 

@@ -31,6 +31,16 @@ const char *ktest_arg(const char *key);
 /* Records one check. */
 void ktest_check(const char *suite, const char *what, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* One result line of the suite SUITE (a suite file defines it); the detail (printf format and
+ * arguments) is printed only for a failure. */
+#define CHECK(what, ok, ...)                                                                       \
+    do {                                                                                           \
+        if (ok)                                                                                    \
+            ktest_check(SUITE, what, true, NULL);                                                  \
+        else                                                                                       \
+            ktest_check(SUITE, what, false, __VA_ARGS__);                                          \
+    } while (0)
+
 /* Runs the named suite (or "all"); returns the number of failures (capped at 255), or 127 when
  * there is no such suite. */
 int ktest_run(const char *name);

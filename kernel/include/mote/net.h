@@ -23,6 +23,7 @@ struct net_dev {
     netif_init_fn init;
     void *priv;
     uint64_t rx_frames, tx_frames, rx_drops, tx_drops; /* kept by the driver */
+    uint64_t tx_busy;          /* frames refused while the transmit ring was full */
     struct net_dev *next;
 };
 

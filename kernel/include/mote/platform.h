@@ -49,6 +49,13 @@ int acpi_parse(struct platform *p, uint64_t rsdp, bool scan_bios, phys_reader rd
 int mptable_parse(struct platform *p, phys_reader rd);
 /* Reads the FADT found by acpi_parse (p->fadt): DSDT and power-off registers. 0 or -ENOENT. */
 int acpi_read_fadt(struct platform *p, phys_reader rd);
+struct virtio_mmio_param;
+/* The virtio-mmio devices of the DSDT found through p->fadt (drivers/acpi_dsdt.c) whose window is
+ * not among the nknown bases in known (the command line's): up to max in out. Returns how many,
+ * or -EINVAL when there are some but the DSDT or FADT checksum fails (summed only then: a monitor
+ * that names its devices on the command line too pays no checksum). */
+int acpi_virtio_mmio(const struct platform *p, phys_reader rd, const uint64_t *known,
+                     unsigned nknown, struct virtio_mmio_param *out, unsigned max);
 /* The SLP_TYPa value of \_S5_ from a DSDT's AML, or -ENOENT. */
 int acpi_s5_type(uint64_t dsdt, phys_reader rd);
 

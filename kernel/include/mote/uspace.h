@@ -33,6 +33,8 @@ int uspace_add(uint64_t start, uint64_t end, int prot);
 int uspace_add_file(uint64_t start, uint64_t end, int prot, struct inode *file, uint64_t off);
 /* Maps one page of a region now: pa (owned or not), or a fresh zeroed owned page when pa is 0. */
 int uspace_map_page(uint64_t va, paddr_t pa, int prot, bool owned);
+/* Maps n pages from va to the physical pages from pa on (not owned: kernel memory, the bootfs). */
+int uspace_map_run(uint64_t va, paddr_t pa, uint64_t n, int prot);
 /* True when every byte of [addr, addr+len) lies in regions that allow this access. */
 bool user_range_ok(uint64_t addr, uint64_t len, bool write);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT, or

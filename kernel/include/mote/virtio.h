@@ -5,7 +5,10 @@
 #ifndef MOTE_VIRTIO_H
 #define MOTE_VIRTIO_H
 
+#include <errno.h>
+
 #include "abi/virtio.h"
+#include "mote/io.h"
 #include "mote/types.h"
 
 struct virtio_device;
@@ -156,10 +159,6 @@ void vq_init(struct vq *q, unsigned size, void *ring, paddr_t ring_pa, bool even
  * has them (more requests in flight). The request is visible to the device at once; call vq_kick
  * to make sure it looks. Returns 0, -ENOSPC (ring full) or -EINVAL. */
 int vq_add(struct vq *q, const struct vq_buf *bufs, unsigned out, unsigned in, void *cookie);
-/* Queues one request whose descriptors the caller laid out in an indirect table of n entries at
- * physical table_pa (§2.7.5.3): one ring descriptor. Drivers keep prebuilt tables and rewrite
- * only what changes per request. Needs VIRTIO_F_INDIRECT_DESC. Returns 0 or -ENOSPC. */
-int vq_add_indirect(struct vq *q, paddr_t table_pa, unsigned n, void *cookie);
 /* Whether the device must be notified of what was added since the last call (event index or
  * the NO_NOTIFY flag, §2.7.10/§2.7.7). */
 bool vq_kick_prepare(struct vq *q);
@@ -167,8 +166,6 @@ bool vq_kick_prepare(struct vq *q);
 void vq_notify(struct vq *q);
 /* vq_kick_prepare, then vq_notify when needed: at most one exit per batch. */
 void vq_kick(struct vq *q);
-/* The next completed request's cookie (and bytes written into it), or NULL. */
-void *vq_get(struct vq *q, uint32_t *len);
 /* Asks for an interrupt at the next completion; returns false when completions arrived
  * meanwhile (drain again before waiting). */
 bool vq_enable_cb(struct vq *q);
@@ -178,6 +175,81 @@ void vq_disable_cb(struct vq *q);
 static inline unsigned vq_free(const struct vq *q)
 {
     return q->num_free;
+}
+
+/* The per-request paths, inline: a call and its frame are ~15 more instructions, each one
+ * emulated under PVM. */
+
+/* One free descriptor (the caller checked num_free): a returned one, else a never-used one. */
+static inline uint16_t vq_desc_alloc(struct vq *q)
+{
+    uint16_t i = q->free_head;
+    if (i != VQ_NONE) {
+        q->free_head = q->desc[i].next;
+        return i;
+    }
+    return q->fresh++;
+}
+
+/* Makes head the next avail entry, with its cookie and chain (used slots from tail back). */
+static inline void vq_publish(struct vq *q, uint16_t head, uint16_t tail, uint16_t used,
+                              void *cookie)
+{
+    q->num_free = (uint16_t)(q->num_free - used);
+    struct vq_slot *s = &q->slots[head];
+    s->cookie = cookie;
+    s->tail = tail;
+    s->n = used;
+    q->avail->ring[q->avail_idx & (q->size - 1)] = head;
+    q->avail_idx++;
+    dma_wmb(); /* descriptors and ring entry before the index (§2.7.13.3.1) */
+    *(volatile uint16_t *)&q->avail->idx = q->avail_idx;
+    q->adds++;
+}
+
+/* Queues one request whose descriptors the caller laid out in an indirect table of n entries at
+ * physical table_pa (§2.7.5.3): one ring descriptor. Drivers keep prebuilt tables and rewrite
+ * only what changes per request. Needs VIRTIO_F_INDIRECT_DESC. Returns 0, -ENOSPC or -EINVAL
+ * (a broken queue). */
+static inline int vq_add_indirect(struct vq *q, paddr_t table_pa, unsigned n, void *cookie)
+{
+    if (unlikely(!q->num_free || q->broken))
+        return q->broken ? -EINVAL : -ENOSPC;
+    uint16_t head = vq_desc_alloc(q);
+    struct virtq_desc *d = &q->desc[head];
+    d->addr = table_pa;
+    d->len = n * sizeof(*d);
+    d->flags = VIRTQ_DESC_F_INDIRECT;
+    vq_publish(q, head, head, 1, cookie);
+    return 0;
+}
+
+/* The next completed request's cookie (and bytes written into it), or NULL. A device that
+ * returns an id it was not given marks the queue broken (and NULL). */
+static inline void *vq_get(struct vq *q, uint32_t *len)
+{
+    uint16_t last = q->last_used;
+    if (last == *(volatile uint16_t *)&q->used->idx)
+        return NULL;
+    dma_rmb(); /* the index before the element it covers */
+    const struct virtq_used_elem *e = &q->used->ring[last & (q->size - 1)];
+    uint32_t id = e->id;
+    struct vq_slot *s = &q->slots[id < q->size ? id : 0];
+    void *cookie = s->cookie;
+    if (unlikely(id >= q->size || !cookie)) {
+        q->broken = true;
+        return NULL;
+    }
+    s->cookie = NULL;
+    q->desc[s->tail].next = q->free_head; /* the whole chain back on the free list */
+    q->free_head = (uint16_t)id;
+    q->num_free = (uint16_t)(q->num_free + s->n);
+    q->last_used = (uint16_t)(last + 1);
+    if (q->event_idx && q->cb_enabled)
+        *q->used_event = q->last_used;
+    if (len)
+        *len = e->len;
+    return cookie;
 }
 
 /* Allocates and hands the device queue index (virtio.c): size is capped at max_size and the
