@@ -15,6 +15,7 @@ BENCHES = [
     ("bench/syscall.py", ["--runs", "20"]),
     ("bench/blk.py", []),
     ("bench/ext4.py", []),
+    ("bench/net.py", ["--runs", "20"]),
 ]
 
 

@@ -58,6 +58,7 @@ KERNEL_SRCS += kernel/fs/vfs.c
 KERNEL_SRCS += kernel/fs/ramfs.c
 KERNEL_SRCS += kernel/fs/dev.c
 KERNEL_SRCS += kernel/fs/pipe.c
+KERNEL_SRCS += kernel/fs/ready.c
 KERNEL_SRCS += kernel/fs/initrd.c
 KERNEL_SRCS += kernel/fs/ext4/alloc.c
 KERNEL_SRCS += kernel/fs/ext4/blkdev.c
@@ -78,6 +79,7 @@ KERNEL_SRCS += kernel/linux/exec.c
 KERNEL_SRCS += kernel/linux/stack.c
 KERNEL_SRCS += kernel/linux/process.c
 KERNEL_SRCS += kernel/linux/syscall.c
+KERNEL_SRCS += kernel/linux/sys_socket.c
 KERNEL_SRCS += kernel/linux/sys_proc.c
 KERNEL_SRCS += kernel/linux/sys_signal.c
 KERNEL_SRCS += kernel/linux/sys_mem.c
@@ -90,6 +92,8 @@ KERNEL_SRCS += kernel/net/net.c
 KERNEL_SRCS += kernel/net/config.c
 KERNEL_SRCS += kernel/net/sys_arch.c
 KERNEL_SRCS += kernel/net/chksum.c
+KERNEL_SRCS += kernel/net/socket.c
+KERNEL_SRCS += kernel/net/sockopt.c
 KERNEL_SRCS += kernel/lib/inflate.c
 KERNEL_SRCS += kernel/lib/random.c
 KERNEL_SRCS += kernel/tests/ktest.c
@@ -133,7 +137,7 @@ $(BUILD)/kernel-obj/syscall_names.c.o: $(BUILD)/kernel-gen/syscall_names.c
 # `make image APP=path/to/static-binary` links a different program as the default.
 BOOTFS_FILES := /hello=$(BUILD)/apps/hello /exitcode=$(BUILD)/apps/exitcode \
 	/segv=$(BUILD)/apps/segv /pvmsyscall=$(BUILD)/apps/pvmsyscall \
-	/cpufeatures=$(BUILD)/apps/cpufeatures
+	/cpufeatures=$(BUILD)/apps/cpufeatures /echo=$(BUILD)/apps/echo
 
 $(BUILD)/bootfs.img: $(BUILD)/tools/mkbootfs $(APP_BINS)
 	$(call quiet,BOOTFS,$@)

@@ -53,6 +53,7 @@ static long pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
     if (p->len == 0)
         p->head = 0;
     wake(p, &p->wr_wait);
+    file_ready_changed(); /* room for writers that poll */
     return n;
 }
 
@@ -106,6 +107,7 @@ static long pipe_write(struct file *f, const void *buf, size_t len, uint64_t *po
         p->len += n;
         done += n;
         wake(p, &p->rd_wait);
+        file_ready_changed(); /* data for readers that poll */
     }
     return done;
 }
@@ -144,6 +146,7 @@ static void pipe_release_read(struct file *f)
     struct pipe *p = f->priv;
     p->readers--;
     wake(p, &p->wr_wait); /* a blocked writer now gets EPIPE */
+    file_ready_changed();
     release(p);
 }
 
@@ -152,15 +155,18 @@ static void pipe_release_write(struct file *f)
     struct pipe *p = f->priv;
     p->writers--;
     wake(p, &p->rd_wait); /* a blocked reader now sees end of file */
+    file_ready_changed();
     release(p);
 }
 
 static const struct file_ops read_ops = {
-    .read = pipe_read, .poll = pipe_poll_read, .ioctl = pipe_ioctl, .release = pipe_release_read};
+    .read = pipe_read, .poll = pipe_poll_read, .ioctl = pipe_ioctl, .release = pipe_release_read,
+    .poll_wakes = true};
 static const struct file_ops write_ops = {.write = pipe_write,
                                           .poll = pipe_poll_write,
                                           .ioctl = pipe_ioctl,
-                                          .release = pipe_release_write};
+                                          .release = pipe_release_write,
+                                          .poll_wakes = true};
 
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {

@@ -59,7 +59,18 @@ struct file_ops {
     unsigned (*poll)(struct file *f); /* POLL* bits ready now */
     long (*ioctl)(struct file *f, unsigned long cmd, uint64_t arg);
     void (*release)(struct file *f);
+    /* poll's answer changes only together with a file_ready_changed() call (pipes, eventfds,
+     * sockets): a waiter sleeps until then. Files without it (the console) are asked again
+     * every millisecond. */
+    bool poll_wakes;
 };
+
+/* Readiness changes (fs/ready.c). Take the generation before testing files, then wait for it to
+ * move: a change between the test and the wait is not lost. deadline_tsc 0 = none; returns
+ * false on timeout. */
+uint64_t file_ready_gen(void);
+void file_ready_changed(void);
+bool file_ready_wait(uint64_t gen, uint64_t deadline_tsc);
 
 struct dentry {
     struct dentry *next;

@@ -7,6 +7,7 @@
 #include "fs/initrd.h"
 #include "fs/vfs.h"
 #include "linux/process.h"
+#include "net/socket.h"
 #include "linux/syscalls.h"
 #include "mote/exec.h"
 #include "mote/mm.h"
@@ -469,6 +470,11 @@ __noreturn void process_exit(int wstatus)
 {
     struct process *p = cur_proc;
     if (!p->parent) {
+        /* Sockets close as at any exit; TCP then delivers what they queued before power-off. */
+        for (int fd = next_fd(p, 0); fd < FD_MAX; fd = next_fd(p, fd + 1))
+            if (file_is_socket(p->fd[fd]))
+                fd_close(fd);
+        sock_exit_flush();
         int sig = wstatus & 0x7f;
         program_exited(sig ? 128 + sig : (wstatus >> 8) & 0xff);
     }

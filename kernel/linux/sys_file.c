@@ -163,6 +163,8 @@ long sys_readv(uint64_t fd, uint64_t iov, uint64_t cnt)
     if (rc)
         return rc;
     const struct iovec *v = (const struct iovec *)iov;
+    if (file_is_socket(f))
+        return socket_rw_iov(f, v, cnt, false);
     return iov_each(f, v, cnt, do_read);
 }
 
@@ -176,6 +178,10 @@ long sys_writev(uint64_t fd, uint64_t iov, uint64_t cnt)
     if (rc)
         return rc;
     const struct iovec *v = (const struct iovec *)iov;
+    if (file_is_socket(f)) {
+        long w = socket_rw_iov(f, v, cnt, true);
+        return w == -EPIPE ? signal_self(SIGPIPE, w) : w;
+    }
     /* Small vectors are gathered so the file sees one write (the console: one exit). */
     char merged[1024];
     if (total <= sizeof(merged) && cnt > 1 && writable(f) && f->ops->write) {

@@ -1,7 +1,8 @@
 /* Waiting for files: poll, ppoll, select, pselect6, epoll (level-triggered; EPOLLET and
  * EPOLLONESHOT honoured as far as one process can tell), eventfd. Readiness is asked of each
- * file (file_ops.poll); with nothing ready the caller sleeps a millisecond at a time (other
- * threads run, the CPU halts) and asks again, until something is ready or the deadline passes. */
+ * file (file_ops.poll); with nothing ready the caller sleeps until a file signals a change
+ * (fs/ready.c: sockets, pipes, eventfds) or the deadline passes; while it watches a file that
+ * cannot signal (the console) it asks again every millisecond. */
 #include <errno.h>
 
 #include "fs/vfs.h"
@@ -24,9 +25,24 @@ static unsigned ready(struct file *f)
     return f->ops && f->ops->poll ? f->ops->poll(f) : (POLLIN | POLLOUT);
 }
 
-static bool waiting_can_end(uint64_t deadline)
+/* Whether f's readiness changes come with a file_ready_changed() call. */
+static bool wakes(struct file *f)
 {
-    return deadline != UINT64_MAX;
+    return !f->ops || !f->ops->poll || f->ops->poll_wakes;
+}
+
+/* Sleeps until the readiness generation moves past gen, the deadline (mono ns) passes, or, when
+ * tick is set (a watched file cannot signal), a millisecond has passed. */
+static void poll_sleep(uint64_t gen, uint64_t deadline, bool tick)
+{
+    signal_fatal_check(); /* a killed process leaves here (poll holds nothing) */
+    if (tick) {
+        uint64_t ms = time_deadline_ms(1);
+        deadline = MIN(deadline, ms);
+    }
+    if (time_passed(deadline))
+        return;
+    file_ready_wait(gen, time_deadline_tsc(deadline));
 }
 
 static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
@@ -39,11 +55,14 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
     bool warned = false;
     for (;;) {
         long count = 0;
+        bool tick = false;
+        uint64_t gen = file_ready_gen();
         for (uint64_t i = 0; i < n; i++) {
             fds[i].revents = 0;
             if (fds[i].fd < 0)
                 continue;
             struct file *f = fd_get(fds[i].fd);
+            tick |= f && !wakes(f);
             unsigned r = f ? ready(f) : POLLNVAL;
             r &= (unsigned)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL;
             fds[i].revents = (int16_t)r;
@@ -52,11 +71,11 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
         }
         if (count || time_passed(deadline) || deadline == 0)
             return count;
-        if (!warned && !waiting_can_end(deadline)) {
-            pr_warn("mote: poll with no timeout: only console input can end it\n");
+        if (!warned && deadline == UINT64_MAX && n == 0 && process_current()->nthreads <= 1) {
+            pr_warn("mote: poll of nothing with no timeout never ends\n");
             warned = true;
         }
-        wait_step(deadline);
+        poll_sleep(gen, deadline, tick);
     }
 }
 
@@ -111,12 +130,18 @@ static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, uint
                 return -EBADF;
     for (;;) {
         long count = 0;
+        bool tick = false;
+        uint64_t gen = file_ready_gen();
         memset(out, 0, sizeof(out));
         for (uint64_t fd = 0; fd < n; fd++) {
             uint64_t bit = 1ull << (fd % 64);
             if (!((in[0][fd / 64] | in[1][fd / 64] | in[2][fd / 64]) & bit))
                 continue;
-            unsigned r = ready(fd_get((int)fd));
+            struct file *f = fd_get((int)fd);
+            if (!f)
+                return -EBADF; /* closed by another thread meanwhile */
+            tick |= !wakes(f);
+            unsigned r = ready(f);
             if ((in[0][fd / 64] & bit) && (r & (POLLIN | POLLHUP | POLLERR)))
                 out[0][fd / 64] |= bit, count++;
             if ((in[1][fd / 64] & bit) && (r & (POLLOUT | POLLERR)))
@@ -130,7 +155,7 @@ static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, uint
                     return -EFAULT;
             return count;
         }
-        wait_step(deadline);
+        poll_sleep(gen, deadline, tick);
     }
 }
 
@@ -185,11 +210,14 @@ static long efd_read(struct file *f, void *buf, size_t len, uint64_t *pos)
             pr_warn("mote: eventfd read would block forever (no other thread); EAGAIN\n");
             return -EAGAIN;
         }
-        wait_step(UINT64_MAX);
+        uint64_t gen = file_ready_gen();
+        if (e->count == 0)
+            file_ready_wait(gen, 0);
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
     memcpy(buf, &v, 8);
+    file_ready_changed(); /* writable again */
     return 8;
 }
 
@@ -205,6 +233,7 @@ static long efd_write(struct file *f, const void *buf, size_t len, uint64_t *pos
     if (v > UINT64_MAX - 1 - e->count)
         return -EAGAIN;
     e->count += v;
+    file_ready_changed();
     return 8;
 }
 
@@ -220,7 +249,8 @@ static void efd_release(struct file *f)
 }
 
 static const struct file_ops eventfd_ops = {
-    .read = efd_read, .write = efd_write, .poll = efd_poll, .release = efd_release};
+    .read = efd_read, .write = efd_write, .poll = efd_poll, .release = efd_release,
+    .poll_wakes = true};
 
 long sys_eventfd2(uint64_t count, uint64_t flags)
 {
@@ -411,10 +441,13 @@ long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t time
     uint64_t deadline = ms == 0 ? 0 : time_deadline_ms(ms);
     for (;;) {
         long n = 0;
+        bool tick = false;
+        uint64_t gen = file_ready_gen();
         for (int i = 0; i < ep->n && (uint64_t)n < max; i++) {
             struct epoll_item *it = &ep->items[i];
             if (!item_alive(it) || it->disabled)
                 continue;
+            tick |= !wakes(it->f);
             unsigned r = ready(it->f) & (it->events | EPOLLERR | EPOLLHUP);
             if ((it->events & EPOLLET) && r == it->last)
                 continue; /* edge-triggered: only changes are reported */
@@ -429,7 +462,7 @@ long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t time
         }
         if (n || time_passed(deadline) || deadline == 0)
             return n;
-        wait_step(deadline);
+        poll_sleep(gen, deadline, tick);
     }
 }
 

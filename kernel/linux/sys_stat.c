@@ -67,7 +67,7 @@ static void fill_stat_file(const struct file *f, struct stat *st)
     st->dev = DEV_PIPEFS;
     st->ino = (uint64_t)(uintptr_t)f->priv >> 4 & 0xffffff;
     st->nlink = 1;
-    st->mode = file_is_pipe(f) ? (S_IFIFO | 0600) : 0600;
+    st->mode = file_is_pipe(f) ? (S_IFIFO | 0600) : file_is_socket(f) ? (S_IFSOCK | 0777) : 0600;
     st->blksize = 4096;
 }
 

@@ -223,6 +223,16 @@ uint64_t time_deadline_ms(long ms)
     return ms < 0 ? UINT64_MAX : mono_ns() + (uint64_t)ms * 1000000;
 }
 
+/* The TSC value at a deadline of time_deadline_ms (0 for none, as wait_on wants it). */
+uint64_t time_deadline_tsc(uint64_t deadline)
+{
+    if (deadline == UINT64_MAX)
+        return 0;
+    uint64_t now = mono_ns(), tsc = rdtsc();
+    uint64_t left = deadline > now ? MIN(deadline - now, 1000000000000000ull) : 0;
+    return tsc + ns_to_tsc(left) + 1; /* never 0 */
+}
+
 bool time_passed(uint64_t deadline)
 {
     return deadline != UINT64_MAX && mono_ns() >= deadline;

@@ -40,6 +40,21 @@
     X(35, sys_nanosleep)                                                                            \
     X(39, sys_getpid)                                                                               \
     X(40, sys_sendfile)                                                                             \
+    X(41, sys_socket)                                                                               \
+    X(42, sys_connect)                                                                              \
+    X(43, sys_accept)                                                                               \
+    X(44, sys_sendto)                                                                               \
+    X(45, sys_recvfrom)                                                                             \
+    X(46, sys_sendmsg)                                                                              \
+    X(47, sys_recvmsg)                                                                              \
+    X(48, sys_shutdown)                                                                             \
+    X(49, sys_bind)                                                                                 \
+    X(50, sys_listen)                                                                               \
+    X(51, sys_getsockname)                                                                          \
+    X(52, sys_getpeername)                                                                          \
+    X(53, sys_socketpair)                                                                           \
+    X(54, sys_setsockopt)                                                                           \
+    X(55, sys_getsockopt)                                                                           \
     X(56, sys_clone)                                                                                \
     X(57, sys_fork)                                                                                 \
     X(58, sys_vfork)                                                                                \
@@ -124,6 +139,7 @@
     X(280, sys_utimensat)                                                                           \
     X(281, sys_epoll_pwait)                                                                         \
     X(284, sys_eventfd)                                                                             \
+    X(288, sys_accept4)                                                                             \
     X(290, sys_eventfd2)                                                                            \
     X(291, sys_epoll_create1)                                                                       \
     X(292, sys_dup3)                                                                                \
@@ -137,6 +153,29 @@
     X(439, sys_faccessat2)
 
 long sys_read(uint64_t fd, uint64_t buf, uint64_t len);
+/* linux/sys_socket.c */
+long sys_socket(uint64_t domain, uint64_t type, uint64_t protocol);
+long sys_socketpair(uint64_t domain, uint64_t type, uint64_t protocol, uint64_t sv);
+long sys_bind(uint64_t fd, uint64_t uaddr, uint64_t len);
+long sys_listen(uint64_t fd, uint64_t backlog);
+long sys_accept(uint64_t fd, uint64_t uaddr, uint64_t ulen);
+long sys_accept4(uint64_t fd, uint64_t uaddr, uint64_t ulen, uint64_t flags);
+long sys_connect(uint64_t fd, uint64_t uaddr, uint64_t len);
+long sys_shutdown(uint64_t fd, uint64_t how);
+long sys_getsockname(uint64_t fd, uint64_t uaddr, uint64_t ulen);
+long sys_getpeername(uint64_t fd, uint64_t uaddr, uint64_t ulen);
+long sys_setsockopt(uint64_t fd, uint64_t level, uint64_t name, uint64_t uval, uint64_t len);
+long sys_getsockopt(uint64_t fd, uint64_t level, uint64_t name, uint64_t uval, uint64_t ulen);
+long sys_sendto(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_t uaddr,
+                uint64_t alen);
+long sys_recvfrom(uint64_t fd, uint64_t buf, uint64_t len, uint64_t flags, uint64_t uaddr,
+                  uint64_t ulen);
+long sys_sendmsg(uint64_t fd, uint64_t umsg, uint64_t flags);
+long sys_recvmsg(uint64_t fd, uint64_t umsg, uint64_t flags);
+struct file;
+bool file_is_socket(const struct file *f);
+/* readv/writev of a socket: the whole checked vector (struct iovec[cnt]) in one transfer. */
+long socket_rw_iov(struct file *f, const void *iov, uint64_t cnt, bool write);
 long sys_write(uint64_t fd, uint64_t buf, uint64_t len);
 long sys_open(uint64_t path, uint64_t flags, uint64_t mode);
 long sys_close(uint64_t fd);
@@ -274,6 +313,7 @@ int resolve_at(long dirfd, uint64_t upath, int atflags, int lookup, struct inode
 /* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
 uint64_t time_deadline_ms(long ms);
 bool time_passed(uint64_t deadline);
+uint64_t time_deadline_tsc(uint64_t deadline);
 /* From now on files get the clock's time (process_init: the boot is over). */
 void time_start_stamps(void);
 /* The TSC value at which CLOCK_MONOTONIC (or CLOCK_REALTIME) reads ns. */

@@ -55,6 +55,13 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define TCP_MSS 1460
+/* TIME_WAIT is 2 x TCP_MSL. lwIP answers a SYN that reuses the ports of a connection in
+ * TIME_WAIT with an ACK and ignores the peer's RST (Linux accepts such a SYN), so a client that
+ * picks the same source port again hangs until TIME_WAIT ends: 2 minutes with the default 60 s
+ * MSL, and with pool objects on the heap nothing recycles TIME_WAIT PCBs early. A server that
+ * closes first (httpd) made new connections stall after ~2000. 1 s: the client's SYN
+ * retransmission gets through. */
+#define TCP_MSL 1000UL
 #define TCP_WND (16 * TCP_MSS)
 #define TCP_SND_BUF (16 * TCP_MSS)
 /* init.c checks TCP_WND against the PBUF_POOL; received data lives in the driver's buffers. */

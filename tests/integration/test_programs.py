@@ -302,7 +302,7 @@ def test_busybox_find_matches_host(initrd, staging):
                   "/hello"}
     assert kernel_own <= guest
     assert guest - want - kernel_own <= {"/", "/dev/tty", "/dev/random", "/exitcode", "/segv",
-                                         "/pvmsyscall", "/cpufeatures"}
+                                         "/pvmsyscall", "/cpufeatures", "/echo"}
     assert r.status == qemu_status(0)
 
 
