@@ -19,12 +19,14 @@
 
 #define API_THREAD_STACK (256 * 1024)
 #define API_SEND_TIMEOUT_MS 1000    /* a client that does not read its answers is dropped */
+#define API_DRAIN_MAX (1024 * 1024) /* bytes discarded after an error answer before closing */
 
 struct conn {
     int fd;                     /* -1: free slot */
     char *buf;                  /* HTTP_HEAD_MAX + body_max bytes, while the connection lives */
     size_t len;
     bool continued;             /* "100 Continue" sent for the request being read */
+    size_t draining;            /* > 0: answered with an error, discarding until EOF (bytes left) */
 };
 
 struct api_call {
@@ -147,13 +149,20 @@ static bool send_response(int fd, const struct api_response *r, bool keep_alive)
     return sent && keep_alive;
 }
 
-static bool send_fault(int fd, const char *msg)
+/* Answers a request that ends the connection (malformed, too large). The client may still be
+ * sending its body: closing now would fail its writes (EPIPE) before it reads the answer, so the
+ * write side is shut and what comes in is discarded until it closes (RFC 9112 §9.6, lingering
+ * close), up to API_DRAIN_MAX bytes. */
+static bool send_fault(struct conn *c, const char *msg)
 {
     struct api_response r = { 0 };
     api_fault(&r, msg);
-    send_response(fd, &r, false);
+    send_response(c->fd, &r, false);
     free(r.body);
-    return false;
+    if (shutdown(c->fd, SHUT_WR))
+        return false;
+    c->draining = API_DRAIN_MAX;
+    return true;
 }
 
 static void conn_close(struct conn *c)
@@ -182,10 +191,10 @@ static bool conn_process(struct api_server *s, struct conn *c)
         if (n == HTTP_TOO_LARGE) {
             snprintf(msg, sizeof(msg), "Request payload with size %zu is larger than the limit "
                      "of %zu allowed by server.", r.body_len ? r.body_len : c->len, s->body_max);
-            return send_fault(c->fd, msg);
+            return send_fault(c, msg);
         }
         if (n < 0)
-            return send_fault(c->fd, why);
+            return send_fault(c, why);
         struct api_call call = { .req = &r };
         call_vmm(s, &call);
         bool keep = send_response(c->fd, &call.resp, r.keep_alive);
@@ -206,6 +215,15 @@ static bool conn_read(struct api_server *s, struct conn *c)
     size_t cap = HTTP_HEAD_MAX + s->body_max;
     if (!c->buf && !(c->buf = malloc(cap)))
         return false;
+    if (c->draining) {
+        ssize_t n = recv(c->fd, c->buf, cap, 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            return true;
+        if (n <= 0 || (size_t)n >= c->draining)
+            return false;
+        c->draining -= (size_t)n;
+        return true;
+    }
     ssize_t n = recv(c->fd, c->buf + c->len, cap - c->len, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return true;
