@@ -1,12 +1,14 @@
 /* schedbench: user-level scheduler costs, measured the same way on any Linux-ABI kernel (Mote, or
  * Linux with this program as /init; bench/sched.py runs both). Prints one line per measurement,
  * "schedbench <what>: <ns> ns" (median of the samples), after a "schedbench start" line with
- * CLOCK_MONOTONIC at main(). Measures: thread create+join (pthreads), context switch (two threads on
- * one CPU ping-ponging through private futexes; one switch = half a round trip), cross-CPU wake-up
- * round trip (the same ping-pong with the threads pinned to CPUs 0 and 1 by sched_setaffinity, and
- * where each thread really ran, from getcpu). Arguments: --klog prints the kernel log's SMP bring-up
- * and "Run /init" lines (Linux's syslog(2), for their printk timestamps); --poweroff, as pid 1,
- * powers the machine off at the end (Linux's init must not exit). Built with musl (static). */
+ * CLOCK_MONOTONIC at main(). Measures: thread create+join (pthreads; unpinned, then with the
+ * process pinned to CPU 0, so the new thread starts on its creator's CPU), context switch (two
+ * threads on one CPU ping-ponging through private futexes; one switch = half a round trip),
+ * cross-CPU wake-up round trip (the same ping-pong with the threads pinned to CPUs 0 and 1 by
+ * sched_setaffinity, and where each thread really ran, from getcpu). Arguments: --klog prints the
+ * kernel log's SMP bring-up, mitigation and "Run /init" lines (Linux's syslog(2), for their printk
+ * timestamps); --poweroff, as pid 1, powers the machine off at the end (Linux's init must not
+ * exit). Built with musl (static). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -140,7 +142,8 @@ static uint64_t bench_pingpong(int cpu_a, int cpu_b, int *main_cpu)
     return median(rounds, PINGPONG_ROUNDS);
 }
 
-/* The kernel log lines (syslog(2) READ_ALL) about SMP bring-up and starting init. */
+/* The kernel log lines (syslog(2) READ_ALL) about SMP bring-up, Spectre/Meltdown mitigations and
+ * starting init. */
 static void print_klog(void)
 {
     static char buf[1 << 18];
@@ -151,7 +154,8 @@ static void print_klog(void)
     }
     buf[n] = 0;
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-        if (strstr(line, "smp: ") || strstr(line, "Run /init"))
+        if (strstr(line, "smp: ") || strstr(line, "Run /init") || strstr(line, "isolation") ||
+            strstr(line, "Mitigation"))
             printf("schedbench klog: %s\n", line);
 }
 
@@ -193,6 +197,10 @@ int main(int argc, char **argv)
     uint64_t rt = bench_pingpong(0, 0, &a);
     printf("schedbench context switch: %llu ns (futex ping-pong, CPUs %d and %d)\n",
            (unsigned long long)(rt / 2), a, partner_ran_on);
+
+    /* Still pinned to CPU 0 by the ping-pong, and new threads inherit it. */
+    printf("schedbench thread create+join on CPU 0: %llu ns\n",
+           (unsigned long long)bench_create());
 
     rt = bench_pingpong(0, 1, &a);
     printf("schedbench cross-CPU wake-up round trip: %llu ns (futex ping-pong, CPUs %d and %d%s)\n",

@@ -23,9 +23,10 @@ SCHEDBENCH = os.path.join(ROOT, "build", "apps", "schedbench")
 QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 BENCH = re.compile(r"^bench (.+): (\d+) ns", re.M)
 STAGE = re.compile(r"^\t(.+): (\d+\.\d+)ms, \(\+(\d+\.\d+)ms\)", re.M)
-USER = re.compile(r"^schedbench (thread create\+join|context switch|cross-CPU wake-up round trip): "
-                  r"(\d+) ns(?: \((.*)\))?", re.M)
-START = re.compile(r"^schedbench start: (\d+) ns since the kernel's clock began, (-?\d+) CPUs", re.M)
+USER = re.compile(r"^schedbench (thread create\+join|thread create\+join on CPU 0|context switch|"
+                  r"cross-CPU wake-up round trip): (\d+) ns(?: \((.*)\))?", re.M)
+START = re.compile(r"^schedbench start: (\d+) ns since the kernel's clock began, (-?\d+) CPUs",
+                   re.M)
 KLOG = re.compile(r"^schedbench klog: <\d+>\[\s*(\d+\.\d+)\] (.*)$", re.M)
 # The same machine for both kernels' schedbench runs.
 MACHINE = ["-M", "q35", "-smp", "2", "-accel", "tcg,thread=single", "-m", "256",
@@ -43,7 +44,8 @@ def boot(cmdline, smp):
 def boot_timed(kernel, cmdline, initrd, extra=(), timeout=300):
     """Boots kernel with initrd on MACHINE; returns the console text and the host wall time from
     starting QEMU to the program's "schedbench start" line (None if it never came)."""
-    cmd = [QEMU] + MACHINE + ["-kernel", kernel, "-append", cmdline, "-initrd", initrd] + list(extra)
+    cmd = ([QEMU] + MACHINE + ["-kernel", kernel, "-append", cmdline, "-initrd", initrd]
+           + list(extra))
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     lines, first = [], None
@@ -100,11 +102,11 @@ def fmt(xs, unit, scale, digits=1):
 def user_runs(kernel, cmdline, initrd, runs, extra=()):
     """runs boots of schedbench; per-measurement samples (ns), notes, and boot-time samples."""
     s = {"user": {}, "notes": {}, "wall": [], "mono": [], "cpus": set(), "smp": [], "init": [],
-         "total": [], "launch": [], "failed": 0}
+         "total": [], "launch": [], "failed": 0, "mitigations": set()}
     for _ in range(runs):
         out, first = boot_timed(kernel, cmdline, initrd, extra)
         got = USER.findall(out)
-        if len(got) != 3 or "schedbench done" not in out:
+        if len(got) != 4 or "schedbench done" not in out:
             s["failed"] += 1
             s["last_failure"] = out[-1500:]
             continue
@@ -121,6 +123,7 @@ def user_runs(kernel, cmdline, initrd, runs, extra=()):
         done = [t for msg, t in klog.items() if msg.startswith("smp: Brought up")]
         if up and done:
             s["smp"].append((done[0] - up[0]) * 1e3)
+        s["mitigations"] |= {msg for msg in klog if "isolation" in msg or "Mitigation" in msg}
         init = [t for msg, t in klog.items() if msg.startswith("Run /init")]
         if init:
             s["init"].append(init[0] * 1e3)
@@ -162,7 +165,7 @@ def comparison(a, lines):
               + (f"{len(linux['wall'])} runs (a Linux boot takes ~8 s of TCG; {a.linux_runs} "
                  "asked, `--linux-runs`)" if linux else "not run")
               + ". Median / p90. The program's medians are over its own samples (201 thread "
-              "create+joins, 1001 ping-pong round trips), then over the runs.", ""]
+              "create+joins, 1001 ping-pong round trips each), then over the runs.", ""]
     if not vmlinuz:
         lines += ["**Linux column skipped:** no /boot/vmlinuz-* on this machine "
                   "(`scripts/setup --bench`, which `make bench` runs, installs Debian's "
@@ -172,7 +175,10 @@ def comparison(a, lines):
     lines += [f"| what | Mote | {lname} | how |", "|---|---|---|---|"]
     L = linux or {"user": {}, "notes": {}, "wall": [], "mono": [], "smp": [], "init": [],
                   "cpus": set()}
-    for name, how in [("thread create+join", "pthread_create + pthread_join of an empty thread"),
+    for name, how in [("thread create+join", "pthread_create + pthread_join of an empty thread, "
+                       "no affinity set (the kernel may start the thread on the other CPU)"),
+                      ("thread create+join on CPU 0", "the same with the process pinned to CPU 0 "
+                       "by sched_setaffinity (the thread inherits it)"),
                       ("context switch", "two threads pinned to CPU 0 ping-pong through a private "
                        "futex; half a round trip"),
                       ("cross-CPU wake-up round trip", "the same ping-pong, threads pinned to CPUs "
@@ -184,13 +190,13 @@ def comparison(a, lines):
         lines.append(f"| {name} | {fmt(mote['user'].get(name, []), 'us', 1000)} | "
                      f"{fmt(L['user'].get(name, []), 'us', 1000)} | {how}.{note} |")
     lines.append(f"| SMP bring-up, 1 AP | {fmt(mote['launch'], 'ms', 1, 2)} | "
-                 f"{fmt(L['smp'], 'ms', 1, 2)} | Mote: bootchart stage \"SMP launched\" (INIT-SIPI-SIPI"
-                 " to the AP running); Linux: printk time from \"smp: Bringing up secondary CPUs\""
-                 " to \"smp: Brought up\" |")
+                 f"{fmt(L['smp'], 'ms', 1, 2)} | Mote: bootchart stage \"SMP launched\" "
+                 "(INIT-SIPI-SIPI to the AP running); Linux: printk time from \"smp: Bringing up "
+                 "secondary CPUs\" to \"smp: Brought up\" |")
     lines.append(f"| kernel's clock at the program's first instruction | "
-                 f"{fmt(mote['total'], 'ms', 1, 2)} | {fmt(L['init'], 'ms', 1, 2)} | Mote: bootchart"
-                 " \"Total time\" (TSC since the kernel's entry); Linux: printk time of \"Run /init "
-                 "as init process\" (sched_clock, which starts at the early TSC set-up, after the "
+                 f"{fmt(mote['total'], 'ms', 1, 2)} | {fmt(L['init'], 'ms', 1, 2)} | "
+                 "Mote: bootchart \"Total time\" (TSC since the kernel's entry); Linux: printk "
+                 "time of \"Run /init as init process\" (sched_clock, which starts at the early TSC set-up, after the "
                  "decompressor) |")
     lines.append(f"| CLOCK_MONOTONIC at main() | {fmt(mote['mono'], 'ms', 1, 2)} | "
                  f"{fmt(L['mono'], 'ms', 1, 2)} | the program's first line; Mote's clock starts at "
@@ -208,6 +214,11 @@ def comparison(a, lines):
               "trip (the kernel's own `--test=sched-bench` above measures a real cross-CPU "
               "wake-up between kernel threads). Linux honours the pinning (getcpu says 0 and 1).",
               ""]
+    if linux and linux["mitigations"]:
+        lines += ["Linux's log names these mitigations on TCG's CPU model: "
+                  + "; ".join(f"\"{m}\"" for m in sorted(linux["mitigations"]))
+                  + ". They add work to Linux's system calls and context switches (how much under "
+                  "TCG was not measured here); Mote has none of them.", ""]
     for who, s in (("Mote", mote), ("Linux", linux)):
         if s and s["failed"]:
             lines += [f"{who}: {s['failed']} runs failed; the last one's console ended with:", "",
