@@ -196,8 +196,8 @@ def comparison(a, lines):
     lines.append(f"| kernel's clock at the program's first instruction | "
                  f"{fmt(mote['total'], 'ms', 1, 2)} | {fmt(L['init'], 'ms', 1, 2)} | "
                  "Mote: bootchart \"Total time\" (TSC since the kernel's entry); Linux: printk "
-                 "time of \"Run /init as init process\" (sched_clock, which starts at the early TSC set-up, after the "
-                 "decompressor) |")
+                 "time of \"Run /init as init process\" (sched_clock, which starts at the early "
+                 "TSC set-up, after the decompressor) |")
     lines.append(f"| CLOCK_MONOTONIC at main() | {fmt(mote['mono'], 'ms', 1, 2)} | "
                  f"{fmt(L['mono'], 'ms', 1, 2)} | the program's first line; Mote's clock starts at "
                  "the first clock read, so this only says Linux's view |")
