@@ -212,8 +212,9 @@ def comparison(a, lines):
               + ". Mote runs every user thread on CPU 0 today: sched_setaffinity is accepted and "
               "ignored, getcpu is not implemented, so its \"cross-CPU\" row is a same-CPU round "
               "trip (the kernel's own `--test=sched-bench` above measures a real cross-CPU "
-              "wake-up between kernel threads). Linux honours the pinning (getcpu says 0 and 1).",
-              ""]
+              "wake-up between kernel threads)."
+              + (" Linux honours the pinning (see where its threads ran, from getcpu)."
+                 if linux else ""), ""]
     if linux and linux["mitigations"]:
         lines += ["Linux's log names these mitigations on TCG's CPU model: "
                   + "; ".join(f"\"{m}\"" for m in sorted(linux["mitigations"]))
