@@ -31,6 +31,7 @@ static const long skip[] = {
     SYS_poll,
     SYS_select,
     SYS_pause,
+    SYS_rt_sigsuspend, /* blocks until a signal, as on Linux */
     SYS_nanosleep,
     SYS_clone,
     SYS_fork,

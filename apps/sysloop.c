@@ -1,11 +1,13 @@
 /* The cost of one system call: runs N of one kind (getpid, clock_gettime, a 1-byte write to
- * /dev/null, open+close of /dev/null) and prints the time per call. Runs unchanged on the host,
+ * /dev/null, open+close of /dev/null, fork + the child's _exit + waitpid) and prints the time per
+ * call. Runs unchanged on the host,
  * for comparison (bench/syscall.py). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +34,12 @@ int main(int argc, char **argv)
             syscall(SYS_write, fd, "x", 1);
         else if (!strcmp(kind, "open"))
             close(open("/dev/null", O_RDONLY));
+        else if (!strcmp(kind, "fork")) {
+            pid_t pid = fork();
+            if (pid == 0)
+                _exit(0);
+            waitpid(pid, NULL, 0);
+        }
         else
             return 2;
     }

@@ -2,7 +2,7 @@
 """Linux-ABI benchmarks of the Mote kernel on QEMU TCG, printed as a markdown table:
 
   - null system call cost: apps/sysloop (getpid, clock_gettime, 1-byte write to /dev/null,
-    open+close) in the guest, next to the same binary on the host;
+    open+close, and fork + _exit + waitpid) in the guest, next to the same binary on the host;
   - CPL0 instructions per system call: what the kernel executes for one call, counted exactly on
     QEMU TCG with one instruction per translation block (the method of bench/insncount.py), as the
     difference between two runs of sysloop with different counts. Under PVM every one of these
@@ -109,14 +109,17 @@ def main():
         initrd = make_initrd(d, {"/sysloop": SYSLOOP})
 
         # Null system calls, guest and host.
-        for kind in ["getpid", "clock", "write", "open"]:
+        for kind in ["getpid", "clock", "write", "open", "fork"]:
+            calls = a.calls // 100 if kind == "fork" else a.calls
             guest = statistics.median(
-                ns_per_call(qemu(f"/sysloop {a.calls} {kind}", initrd)[1]) for _ in range(3))
+                ns_per_call(qemu(f"/sysloop {calls} {kind}", initrd)[1]) for _ in range(3))
             hostv = statistics.median(
-                ns_per_call(subprocess.run([SYSLOOP, str(a.calls), kind], capture_output=True,
+                ns_per_call(subprocess.run([SYSLOOP, str(calls), kind], capture_output=True,
                                            text=True).stdout) for _ in range(3))
-            lo, hi = traced_count(initrd, f"200 {kind}"), traced_count(initrd, f"1200 {kind}")
-            per = {k: max(0.0, (hi[k] - lo[k]) / 1000) for k in hi}
+            n_lo, n_hi = (20, 120) if kind == "fork" else (200, 1200)
+            lo = traced_count(initrd, f"{n_lo} {kind}")
+            hi = traced_count(initrd, f"{n_hi} {kind}")
+            per = {k: max(0.0, (hi[k] - lo[k]) / (n_hi - n_lo)) for k in hi}
             print(f"{kind}: guest {guest:.0f} ns, host {hostv:.0f} ns, {per}", file=sys.stderr)
             rows.append((f"`{kind}` system call", f"{guest:.0f} ns (QEMU TCG)",
                          f"{hostv:.0f} ns (host)",

@@ -10,6 +10,7 @@
 #include "mote/printk.h"
 #include "mote/sched.h"
 #include "mote/string.h"
+#include "mote/uspace.h"
 #include "mote/x86.h"
 
 #define QUANTUM_NS 10000000ull
@@ -141,6 +142,8 @@ static void schedule(void)
         c->switches++;
         if (prev->state == THREAD_DEAD)
             c->dead = prev;
+        if (next->mm)
+            mm_load(next->mm); /* another process's thread: its page tables (CR3) */
         arch_switch_to(prev, next, c->index);
         arch_context_switch(&prev->rsp, next->rsp);
         reap(this_cpu());

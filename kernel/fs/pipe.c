@@ -1,8 +1,7 @@
-/* Pipes. Without the scheduler only one process runs at a time, so a writer never waits for its
- * reader: the buffer grows instead (a pipeline's first command fills it, the next one drains
- * it). A read of an empty pipe whose writers are all still open waits while the program has other
- * threads (one of them may write); with none it could only block forever: it says so on the
- * console and returns end of file. */
+/* Pipes (pipe(7)): a buffer of up to 64 KiB that grows as it fills. A reader of an empty pipe
+ * waits until data comes or every writer has closed (end of file); a writer of a full one waits
+ * for room, and writes of up to PIPE_BUF bytes go in whole; a write with no reader left returns
+ * EPIPE (the caller raises SIGPIPE). Waits are interrupted by signals (linux/process.h). */
 #include <errno.h>
 
 #include "fs/pipe.h"
@@ -10,17 +9,29 @@
 #include "linux/process.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/sched.h"
 #include "mote/string.h"
 #include "mote/uspace.h"
 
 #define PIPE_MIN 4096
+#define PIPE_CAP 65536
+#define PIPE_ATOMIC 4096 /* PIPE_BUF */
 #define FIONREAD 0x541b
 
 struct pipe {
     uint8_t *buf;
     size_t cap, head, len;
     int readers, writers;
+    spinlock_t lock; /* for wait_on: the kernel's interrupts-off rule already guards the rest */
+    struct wait_queue rd_wait, wr_wait;
 };
+
+static void wake(struct pipe *p, struct wait_queue *wq)
+{
+    uint64_t fl = spin_lock(&p->lock);
+    wake_all(wq);
+    spin_unlock(&p->lock, fl);
+}
 
 static long pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
@@ -30,13 +41,9 @@ static long pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
             return 0;
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
-        if (process_current()->nthreads <= 1) {
-            pr_warn("mote: read of an empty pipe would block forever (no other thread); EOF\n");
-            return 0;
-        }
-        uint64_t gen = file_ready_gen(); /* another thread of the program may write */
-        if (p->len == 0 && p->writers)
-            file_ready_wait(gen, 0);
+        int rc = uwait_on(&p->rd_wait, &p->lock, spin_lock(&p->lock), 0);
+        if (rc)
+            return rc;
     }
     size_t n = MIN(len, p->len), first = MIN(n, p->cap - p->head);
     memcpy(buf, p->buf + p->head, first);
@@ -45,6 +52,8 @@ static long pipe_read(struct file *f, void *buf, size_t len, uint64_t *pos)
     p->len -= n;
     if (p->len == 0)
         p->head = 0;
+    wake(p, &p->wr_wait);
+    file_ready_changed(); /* room for writers that poll */
     return n;
 }
 
@@ -73,18 +82,34 @@ static int grow(struct pipe *p, size_t need)
 static long pipe_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 {
     struct pipe *p = f->priv;
+    size_t done = 0;
     if (p->readers == 0)
         return -EPIPE; /* the caller raises SIGPIPE */
-    if (len == 0)
-        return 0;
-    if (grow(p, len))
-        return p->len ? -EAGAIN : -ENOMEM;
-    size_t tail = (p->head + p->len) % p->cap, first = MIN(len, p->cap - tail);
-    memcpy(p->buf + tail, buf, first);
-    memcpy(p->buf, (const uint8_t *)buf + first, len - first);
-    p->len += len;
-    file_ready_changed();
-    return len;
+    while (done < len) {
+        if (p->readers == 0)
+            return done; /* the rest would go nowhere; the next write gets EPIPE */
+        size_t room = PIPE_CAP - p->len, want = len - done;
+        if (room == 0 || (len <= PIPE_ATOMIC && room < want)) {
+            if (f->flags & O_NONBLOCK)
+                return done ? (long)done : -EAGAIN;
+            int rc = uwait_on(&p->wr_wait, &p->lock, spin_lock(&p->lock), 0);
+            if (rc)
+                return done ? (long)done : rc;
+            continue;
+        }
+        size_t n = MIN(room, want);
+        if (grow(p, n))
+            return done ? (long)done : -ENOMEM;
+        size_t tail = (p->head + p->len) % p->cap, first = MIN(n, p->cap - tail);
+        const uint8_t *src = (const uint8_t *)buf + done;
+        memcpy(p->buf + tail, src, first);
+        memcpy(p->buf, src + first, n - first);
+        p->len += n;
+        done += n;
+        wake(p, &p->rd_wait);
+        file_ready_changed(); /* data for readers that poll */
+    }
+    return done;
 }
 
 static unsigned pipe_poll_read(struct file *f)
@@ -96,7 +121,7 @@ static unsigned pipe_poll_read(struct file *f)
 static unsigned pipe_poll_write(struct file *f)
 {
     struct pipe *p = f->priv;
-    return p->readers ? POLLOUT : POLLOUT | POLLERR;
+    return p->readers ? (p->len < PIPE_CAP ? POLLOUT : 0) : POLLOUT | POLLERR;
 }
 
 static long pipe_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
@@ -120,6 +145,7 @@ static void pipe_release_read(struct file *f)
 {
     struct pipe *p = f->priv;
     p->readers--;
+    wake(p, &p->wr_wait); /* a blocked writer now gets EPIPE */
     file_ready_changed();
     release(p);
 }
@@ -128,6 +154,7 @@ static void pipe_release_write(struct file *f)
 {
     struct pipe *p = f->priv;
     p->writers--;
+    wake(p, &p->rd_wait); /* a blocked reader now sees end of file */
     file_ready_changed();
     release(p);
 }

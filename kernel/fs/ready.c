@@ -4,6 +4,7 @@
  * socket calls read the generation, test their files, and sleep until it moves (or a deadline).
  * One queue is enough for one program: every waiter re-tests its own files when woken. */
 #include "fs/vfs.h"
+#include "linux/process.h"
 #include "mote/sched.h"
 
 static spinlock_t lock = SPINLOCK_INIT;
@@ -31,5 +32,7 @@ bool file_ready_wait(uint64_t gen, uint64_t deadline_tsc)
         spin_unlock(&lock, flags);
         return true;
     }
-    return wait_on(&waiters, &lock, flags, deadline_tsc) == 0;
+    /* A signal for the waiter's process wakes it too: poll then re-tests, and ends the thread
+     * if the signal ends the process (linux/process.h). */
+    return wait_on_intr(&waiters, &lock, flags, deadline_tsc) == 0;
 }

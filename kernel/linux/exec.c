@@ -265,7 +265,7 @@ int exec_program(const char *path, int argc, const char *const argv[], int envc,
     if (old)
         mm_put(old);
     proc->mm = mm;
-    proc->vforked = false;
+    process_vfork_done(proc); /* a vfork parent goes on: the memory is no longer shared */
     process_set_exe(path);
 out:
     ramfs_unview(ino, data);

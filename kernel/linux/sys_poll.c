@@ -35,6 +35,7 @@ static bool wakes(struct file *f)
  * tick is set (a watched file cannot signal), a millisecond has passed. */
 static void poll_sleep(uint64_t gen, uint64_t deadline, bool tick)
 {
+    signal_fatal_check(); /* a killed process leaves here (poll holds nothing) */
     if (tick) {
         uint64_t ms = time_deadline_ms(1);
         deadline = MIN(deadline, ms);

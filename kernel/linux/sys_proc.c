@@ -289,7 +289,8 @@ long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
     return len;
 }
 
-/* ---- futex (futex(2)): waiters in one list, keyed by address; threads of one program only ---- */
+/* ---- futex (futex(2)): waiters in one list, keyed by address space and address (private
+ * futexes; a vfork child shares its parent's) ---- */
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -301,6 +302,7 @@ long sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
 #define FUTEX_CMD_MASK 0x7f
 
 struct futex_waiter {
+    struct mm *mm; /* the address space uaddr belongs to (processes reuse addresses) */
     uint64_t uaddr;
     struct thread *t;
     struct wait_queue wq;
@@ -324,9 +326,10 @@ static void unlink_waiter(struct futex_waiter *w)
 static long wake_locked(uint64_t uaddr, long n, uint64_t uaddr2, long m, bool requeue)
 {
     long woken = 0, moved = 0;
+    struct mm *mm = mm_current();
     for (struct futex_waiter **pp = &waiters; *pp;) {
         struct futex_waiter *w = *pp;
-        if (w->uaddr != uaddr) {
+        if (w->uaddr != uaddr || w->mm != mm) {
             pp = &w->next;
             continue;
         }
@@ -394,7 +397,7 @@ long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint
         if (!deadline)
             deadline = 1;
     }
-    struct futex_waiter w = {uaddr, current(), WAIT_QUEUE_INIT, false, NULL};
+    struct futex_waiter w = {mm_current(), uaddr, current(), WAIT_QUEUE_INIT, false, NULL};
     uint64_t flags = spin_lock(&futex_lock);
     uint32_t cur;
     if (copy_from_user(&cur, uaddr, sizeof(cur))) {
@@ -412,13 +415,13 @@ long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint
     }
     w.next = waiters;
     waiters = &w;
-    int rc = wait_on(&w.wq, &futex_lock, flags, deadline);
+    int rc = uwait_on(&w.wq, &futex_lock, flags, deadline);
     if (w.woken)
         return 0;
     flags = spin_lock(&futex_lock);
     unlink_waiter(&w);
     spin_unlock(&futex_lock, flags);
-    return rc == -ETIMEDOUT ? -ETIMEDOUT : 0;
+    return rc == -ETIMEDOUT ? -ETIMEDOUT : (rc || signal_interrupts()) ? -EINTR : 0;
 }
 
 /* ---- fork, exec, exit, wait ---- */

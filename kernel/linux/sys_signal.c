@@ -1,9 +1,12 @@
-/* Signals a process sends itself (kill, tkill, tgkill, raise, SIGPIPE): blocked ones wait in
- * the pending set until unblocked; an ignored one (by action or by default) vanishes; a handler
- * runs on return from the system call, on a frame laid out as Linux's x86-64 rt_sigframe (the
- * alternate stack with SA_ONSTACK), and rt_sigreturn resumes from it; otherwise the process ends
- * with a report ("program killed: SIGABRT (sent by the program)") and status 128 + signal.
- * Faults are not delivered to handlers: they end the process (core/main.c). */
+/* Signals (kill, tkill, tgkill, raise, SIGPIPE, SIGCHLD, kill from another process): blocked
+ * ones wait in the pending set until unblocked; an ignored one (by action or by default)
+ * vanishes; a handler runs on the way back to user mode (from a system call, or from the timer
+ * interrupt for a process computing in user mode), on a frame laid out as Linux's x86-64
+ * rt_sigframe (the alternate stack with SA_ONSTACK), and rt_sigreturn resumes from it; otherwise
+ * the process ends with status 128 + signal (pid 1 reports it: "program killed: SIGABRT (sent by
+ * the program)"). A signal wakes a thread blocked where Linux's would be interruptible (pipes,
+ * wait4, futex, nanosleep): the call restarts if the handler has SA_RESTART, else fails with
+ * EINTR. Faults are not delivered to handlers: they end the process (core/main.c). */
 #include <errno.h>
 
 #include "linux/process.h"
@@ -22,6 +25,8 @@
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000
 #define SA_SIGINFO 4
+#define SA_RESTART 0x10000000
+#define NR_RT_SIGRETURN 15
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define SIG_BLOCK 0
@@ -133,12 +138,14 @@ static long run_handler(int sig, long ret)
     mc->r8 = f->r8, mc->r9 = f->r9, mc->r10 = f->r10, mc->r11 = f->r11;
     mc->r12 = f->r12, mc->r13 = f->r13, mc->r14 = f->r14, mc->r15 = f->r15;
     mc->rdi = f->rdi, mc->rsi = f->rsi, mc->rbp = f->rbp, mc->rbx = f->rbx;
-    mc->rdx = f->rdx, mc->rax = ret, mc->rcx = f->rip, mc->rsp = f->rsp, mc->rip = f->rip;
+    mc->rdx = f->rdx, mc->rax = ret, mc->rcx = f->rcx, mc->rsp = f->rsp, mc->rip = f->rip;
     mc->eflags = f->rflags;
     mc->cs = SEL_UCODE;
     mc->ss = SEL_UDATA;
-    mc->oldmask = p->sigmask;
-    fr.uc.sigmask = p->sigmask;
+    uint64_t saved = p->sigmask_restore ? p->sigmask_saved : p->sigmask;
+    p->sigmask_restore = false;
+    mc->oldmask = saved;
+    fr.uc.sigmask = saved;
     fr.info.signo = sig;
     fr.info.code = SI_TKILL;
     fr.info.pid = p->pid;
@@ -165,7 +172,9 @@ static long act(int sig, long ret)
     struct process *p = process_current();
     uint64_t h = p->sig[sig].handler;
     if (sig == SIGKILL || (h == SIG_DFL && !default_ignored(sig))) {
-        pr_err("program killed: %s (sent by the program)\n", signal_name(sig));
+        if (!p->parent) /* the program the VM runs; a child's end is its parent's to report */
+            pr_err("program killed: %s (sent by %s)\n", signal_name(sig),
+                   (p->sigfrom & bit(sig)) ? "another process" : "the program");
         process_exit(sig);
     }
     if (h == SIG_IGN || h == SIG_DFL)
@@ -227,7 +236,7 @@ long sys_rt_sigreturn(void)
     f->r8 = mc->r8, f->r9 = mc->r9, f->r10 = mc->r10, f->r11 = mc->r11;
     f->r12 = mc->r12, f->r13 = mc->r13, f->r14 = mc->r14, f->r15 = mc->r15;
     f->rdi = mc->rdi, f->rsi = mc->rsi, f->rbp = mc->rbp, f->rbx = mc->rbx;
-    f->rdx = mc->rdx, f->rsp = mc->rsp, f->rip = mc->rip;
+    f->rdx = mc->rdx, f->rsp = mc->rsp, f->rip = mc->rip, f->rcx = mc->rcx;
     /* Only the arithmetic flags, DF and TF come from the frame (IF and IOPL stay ours). */
     f->rflags = (f->rflags & ~0x4dd5ull) | (mc->eflags & 0x4dd5ull);
     p->sigmask = fr.uc.sigmask & ~(bit(SIGKILL) | bit(SIGSTOP));
@@ -272,11 +281,109 @@ long signal_self(int sig, long ret)
     struct process *p = process_current();
     if (sig == 0)
         return ret;
+    p->sigfrom &= ~bit(sig);
     if (sig != SIGKILL && (p->sigmask & bit(sig))) {
         p->sigpending |= bit(sig);
         return ret;
     }
     return act(sig, ret);
+}
+
+void signal_send(struct process *p, int sig)
+{
+    if (sig <= 0 || sig > NSIG || p->zombie || p->exiting)
+        return;
+    uint64_t h = p->sig[sig].handler;
+    bool blocked = sig != SIGKILL && (p->sigmask & bit(sig));
+    if (!blocked && sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig))))
+        return;
+    p->sigpending |= bit(sig);
+    p->sigfrom |= bit(sig);
+    if (!blocked)
+        process_interrupt(p);
+}
+
+long signal_on_return(long ret, uint64_t nr)
+{
+    struct process *p = process_current();
+    if (p->exiting)
+        process_leave();
+    uint64_t ready = p->sigpending & ~p->sigmask;
+    if (ret == -ERESTARTSYS && nr != (uint64_t)-1) {
+        struct trap_frame *f = syscall_frame;
+        int sig = ready ? __builtin_ctzll(ready) + 1 : 0;
+        if (sig && (p->sig[sig].handler <= SIG_IGN || (p->sig[sig].flags & SA_RESTART))) {
+            f->rip -= 2; /* back onto the syscall instruction, with its number in RAX */
+            ret = (long)nr;
+        } else {
+            ret = -EINTR;
+        }
+    }
+    if (ready)
+        ret = deliver_pending(ret);
+    if (p->sigmask_restore) { /* rt_sigsuspend woke for a signal that ran no handler */
+        p->sigmask = p->sigmask_saved;
+        p->sigmask_restore = false;
+    }
+    return ret;
+}
+
+/* Blocks with the mask set until a signal that is not blocked comes (rt_sigsuspend(2)): its
+ * handler runs with that mask, and the old one comes back when it returns. */
+static long suspend_with(uint64_t mask)
+{
+    struct process *p = process_current();
+    p->sigmask_saved = p->sigmask;
+    p->sigmask_restore = true;
+    p->sigmask = mask & ~(bit(SIGKILL) | bit(SIGSTOP));
+    struct wait_queue never = WAIT_QUEUE_INIT; /* only a signal wakes it (process_interrupt) */
+    spinlock_t lock = SPINLOCK_INIT;
+    while (uwait_on(&never, &lock, spin_lock(&lock), 0) == 0)
+        ;
+    return -EINTR;
+}
+
+long sys_rt_sigsuspend(uint64_t uset, uint64_t size)
+{
+    uint64_t set;
+    if (size != 8)
+        return -EINVAL;
+    if (copy_from_user(&set, uset, sizeof(set)))
+        return -EFAULT;
+    return suspend_with(set);
+}
+
+long sys_pause(void)
+{
+    return suspend_with(process_current()->sigmask);
+}
+
+void signal_fatal_now(void)
+{
+    struct process *p = process_current();
+    if (p->exiting)
+        process_leave();
+    uint64_t ready = p->sigpending & ~p->sigmask;
+    for (int sig = 1; ready; sig++, ready >>= 1)
+        if ((ready & 1) && (sig == SIGKILL || (p->sig[sig].handler == SIG_DFL &&
+                                                !default_ignored(sig)))) {
+            p->sigpending &= ~bit(sig);
+            act(sig, 0);
+        }
+}
+
+void signal_user_return(struct trap_frame *f)
+{
+    struct uthread *u = current()->proc;
+    if (!u)
+        return;
+    struct process *p = u->proc;
+    if (likely(!p->exiting && !(p->sigpending & ~p->sigmask)))
+        return;
+    /* The timer took the CPU from user mode: every register is the program's, RAX too. */
+    u->frame = f;
+    long rax = signal_on_return((long)f->rax, (uint64_t)-1); /* -1: not a system call */
+    f->rax = rax;
 }
 
 long sys_kill(uint64_t pid, uint64_t sig)
@@ -285,29 +392,51 @@ long sys_kill(uint64_t pid, uint64_t sig)
         return -EINVAL;
     long target = (long)(int)pid;
     struct process *p = process_current();
-    if (target == p->pid || target == 0 || target == -1 || target == -p->pid)
+    if (target == p->pid || target == 0 || target == -p->pid)
         return signal_self((int)sig, 0);
-    /* Other processes here are suspended ancestors: a signal to them is not delivered. */
-    for (struct process *a = p->parent; a; a = a->parent)
-        if (a->pid == target)
-            return 0;
-    return -ESRCH;
+    if (target == -1) {
+        /* Every process but pid 1 and the caller, then the caller (kill(2)). */
+        for (struct process *q = process_first(); q; q = q->all_next)
+            if (q != p && q->parent && !q->zombie)
+                signal_send(q, (int)sig);
+        return signal_self((int)sig, 0);
+    }
+    /* Each process is its own group: kill(-pgid) is kill(pgid). A zombie takes the signal and
+     * ignores it, as on Linux. */
+    struct process *q = process_find(target < 0 ? -target : target);
+    if (!q)
+        return -ESRCH;
+    signal_send(q, (int)sig);
+    return 0;
 }
 
 long sys_tkill(uint64_t tid, uint64_t sig)
 {
     if (sig > NSIG || (long)tid <= 0)
         return -EINVAL;
-    if ((long)tid != process_current()->pid)
+    struct process *p = process_current();
+    for (struct uthread *u = p->threads; u; u = u->next)
+        if (u->tid == (long)tid)
+            return signal_self((int)sig, 0); /* signals are the process's here, not a thread's */
+    struct process *q = process_find((int)tid);
+    if (!q || q->zombie)
         return -ESRCH;
-    return signal_self((int)sig, 0);
+    signal_send(q, (int)sig);
+    return 0;
 }
 
 long sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig)
 {
     if ((long)tgid <= 0)
         return -EINVAL;
-    if ((long)tgid != process_current()->pid)
+    if (sig > NSIG || (long)tid <= 0)
+        return -EINVAL;
+    struct process *q = process_find((int)tgid);
+    if (!q || q->zombie)
         return -ESRCH;
+    if (q != process_current()) {
+        signal_send(q, (int)sig);
+        return 0;
+    }
     return sys_tkill(tid, sig);
 }

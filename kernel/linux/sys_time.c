@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "fs/vfs.h"
+#include "linux/process.h"
 #include "linux/syscalls.h"
 #include "mote/bootchart.h"
 #include "mote/sched.h"
@@ -171,9 +172,9 @@ uint64_t time_tsc_of_clock_ns(bool realtime, uint64_t ns)
 }
 
 /* Sleeps in the scheduler (the CPU halts, other threads run) until the clock reaches the time. */
-static void wait_until(uint64_t clk_ns_deadline, bool realtime)
+static int wait_until(uint64_t clk_ns_deadline, bool realtime)
 {
-    thread_sleep_until(time_tsc_of_clock_ns(realtime, clk_ns_deadline));
+    return usleep_until(time_tsc_of_clock_ns(realtime, clk_ns_deadline));
 }
 
 long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
@@ -192,7 +193,18 @@ long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t re
     uint64_t want =
         (uint64_t)t.sec > UINT64_MAX / NSEC / 2 ? UINT64_MAX / 2 : t.sec * NSEC + t.nsec;
     uint64_t deadline = (flags & TIMER_ABSTIME) ? want : now + want;
-    wait_until(deadline, clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE);
+    bool realtime = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
+    if (wait_until(deadline, realtime)) {
+        /* A signal came: what is left, and EINTR (Linux restarts nanosleep only without a
+         * handler, and then the process is ending or the signal was ignored). */
+        if (rem && !(flags & TIMER_ABSTIME)) {
+            clock_ns(clk, &now);
+            uint64_t left = deadline > now ? deadline - now : 0;
+            struct timespec r = {(int64_t)(left / NSEC), (int64_t)(left % NSEC)};
+            copy_to_user(rem, &r, sizeof(r));
+        }
+        return -EINTR;
+    }
     if (rem && !(flags & TIMER_ABSTIME)) {
         struct timespec z = {0, 0};
         copy_to_user(rem, &z, sizeof(z));

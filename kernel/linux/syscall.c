@@ -45,8 +45,14 @@ void syscall_dispatch(struct trap_frame *f)
         pr_warn("[%d] %s(%lx, %lx, %lx, %lx) = %ld\n", process_current()->pid, name, f->rdi,
                 f->rsi, f->rdx, f->r10, ret);
     }
+    struct process *p = process_current();
+    if (unlikely(p->exiting || (p->sigpending & ~p->sigmask) || ret == -ERESTARTSYS))
+        ret = signal_on_return(ret, nr);
     f->rax = ret;
-    /* As `syscall` leaves them: RCX = return address, R11 = flags. */
-    f->rcx = f->rip;
-    f->r11 = f->rflags;
+    /* As `syscall` leaves them: RCX = return address, R11 = flags; rt_sigreturn restored the
+     * interrupted ones (a signal may have come in while the program was not in a call). */
+    if (nr != 15 /* rt_sigreturn */) {
+        f->rcx = f->rip;
+        f->r11 = f->rflags;
+    }
 }

@@ -36,6 +36,7 @@
     X(28, sys_madvise)                                                                              \
     X(32, sys_dup)                                                                                  \
     X(33, sys_dup2)                                                                                 \
+    X(34, sys_pause)                                                                                \
     X(35, sys_nanosleep)                                                                            \
     X(39, sys_getpid)                                                                               \
     X(40, sys_sendfile)                                                                             \
@@ -100,6 +101,7 @@
     X(112, sys_setsid)                                                                              \
     X(121, sys_getpgid)                                                                             \
     X(124, sys_getsid)                                                                              \
+    X(130, sys_rt_sigsuspend)                                                                       \
     X(131, sys_sigaltstack)                                                                         \
     X(157, sys_prctl)                                                                               \
     X(158, sys_arch_prctl)                                                                          \
@@ -253,6 +255,8 @@ long sys_setsid(void);
 long sys_getpgid(uint64_t pid);
 long sys_getsid(uint64_t pid);
 long sys_sigaltstack(uint64_t ss, uint64_t oss);
+long sys_rt_sigsuspend(uint64_t set, uint64_t size);
+long sys_pause(void);
 long sys_prctl(uint64_t op, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 long sys_arch_prctl(uint64_t code, uint64_t addr);
 long sys_setrlimit(uint64_t res, uint64_t rlim);

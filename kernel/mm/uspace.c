@@ -7,6 +7,7 @@
 #include "mote/layout.h"
 #include "mote/mm.h"
 #include "mote/printk.h"
+#include "mote/sched.h"
 #include "mote/string.h"
 #include "mote/trap.h"
 #include "mote/uspace.h"
@@ -69,6 +70,22 @@ void mm_switch(struct mm *mm)
 {
     cur = mm;
     pg_switch(mm->root);
+    current()->mm = mm; /* the scheduler loads it whenever this thread runs */
+}
+
+void mm_load(struct mm *mm)
+{
+    if (mm != cur) {
+        cur = mm;
+        pg_switch(mm->root);
+    }
+}
+
+void mm_unload(void)
+{
+    cur = NULL;
+    pg_switch_kernel();
+    current()->mm = NULL;
 }
 
 void mm_get(struct mm *mm)
@@ -596,7 +613,10 @@ static void fork_pte(uint64_t va, uint64_t *pte, void *arg)
     paddr_t pa = e & PTE_ADDR;
     uint64_t flags = e & ~(PTE_ADDR | PTE_OWNED | PTE_P | PTE_A | PTE_D);
     bool owned = false;
-    if ((a->prot & VMA_WRITE) && (e & PTE_OWNED)) {
+    /* Every page the parent owns is copied, read-only ones too: parent and child run side by
+     * side, and either may unmap or make writable a page the other still maps. Pages nobody
+     * owns (bootfs, initrd files read in place) are shared. */
+    if (e & PTE_OWNED) {
         paddr_t copy = page_alloc_dirty();
         if (!copy) {
             a->err = -ENOMEM;
@@ -606,8 +626,6 @@ static void fork_pte(uint64_t va, uint64_t *pte, void *arg)
         pa = copy;
         owned = true;
     }
-    /* Read-only pages are shared without ownership: the parent keeps them until it runs again,
-     * and the child has ended by then. */
     if (pg_map_in(a->child_root, va, pa, flags | (owned ? PTE_OWNED : 0))) {
         if (owned)
             page_free(pa);

@@ -21,8 +21,11 @@ FCIMAGE = os.path.join(BUILD, "tools", "fcimage")
 FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
 PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "threads",
-            "spawn", "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc",
+            "spawn", "procs", "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc",
             "spawn-glibc", "auxv-pie", "schedbench"]
+
+
+APPLETS = ["sh", "ls", "cat", "wc", "sha256sum", "find", "yes", "head", "tr", "seq", "sleep"]
 
 
 def need_busybox():
@@ -54,7 +57,7 @@ def staging(tmp_path_factory):
         shutil.copy(os.path.join(APPS, p), root / "bin" / p)
     if os.path.exists(BUSYBOX):
         shutil.copy(BUSYBOX, root / "bin" / "busybox")
-        for applet in ["sh", "ls", "cat", "wc", "sha256sum", "find"]:
+        for applet in APPLETS:
             os.symlink("busybox", root / "bin" / applet)
     (root / "etc").mkdir()
     (root / "etc" / "hostname").write_text(HOSTNAME)
@@ -246,8 +249,54 @@ def test_busybox_pipelines_and_status(initrd):
     r = boot(initrd, '/bin/busybox sh -c "ls /bin | wc -l; echo hi | /bin/busybox tr a-z A-Z; '
                      'cd /tmp && echo x > f && cat f && pwd; false || echo no; exit 3"')
     out = program_output(r).split()
-    assert out == [str(len(PROGRAMS) + 7), "HI", "x", "/tmp", "no"]
+    assert out == [str(len(PROGRAMS) + 1 + len(APPLETS)), "HI", "x", "/tmp", "no"]
     assert r.status == qemu_status(3)
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_processes_side_by_side_match_host(initrd, smp):
+    """apps/procs: ping-pong through pipes, waitpid WNOHANG, statuses, SIGCHLD, kill, SIGPIPE,
+    end of file, a write larger than a pipe, 4 x 200 forks, vfork + execve, exit_group with
+    threads, orphans. Its lines must be the host's; on Mote it also checks that free memory
+    does not go down from one round of 200 forks to the next. With 2 CPUs the programs stay on
+    CPU 0 and kernel threads may run on CPU 1."""
+    want = subprocess.run([os.path.join(APPS, "procs")], capture_output=True, text=True,
+                          timeout=60)
+    assert want.returncode == 0 and want.stdout.endswith("procs ok\n"), want.stdout
+    r = qemu_boot("microvm", "/bin/procs leak", smp=smp, extra=["-initrd", str(initrd)],
+                  timeout=120)
+    out = program_output(r)
+    assert "procs ok" in out, out[-3000:]
+    m = re.search(r"MemFree after each round: (\d+) (\d+) (\d+) (\d+) kB\n", out)
+    assert m and int(m.group(4)) >= int(m.group(2)), out
+    assert out.replace(m.group(0), "") == want.stdout
+    assert r.status == qemu_status(0)
+
+
+def test_yes_head_ends(initrd):
+    """yes never ends by itself: head's exit closes the pipe, yes gets SIGPIPE."""
+    need_busybox()
+    r = boot(initrd, '/bin/busybox sh -c "yes | head -n 3; echo status $?"')
+    assert program_output(r) == "y\ny\ny\nstatus 0\n"
+    assert r.status == qemu_status(0)
+
+
+SHELL_PIPES = ("seq 1 30000 | tr 0-9 a-j | sha256sum; "
+               "yes mote | head -n 100000 | wc -l; "
+               "seq 1 5 | while read n; do echo $((n*n)); done | tr '\\n' ' '; echo; "
+               "sleep 10 & kill $!; wait $! 2>/dev/null; echo killed $?")
+
+
+def test_shell_pipelines_of_three_match_host(initrd):
+    """Pipelines of three processes moving more than a pipe holds (writers wait for readers),
+    a shell loop in a pipeline, a background job killed and waited for; as on the host."""
+    need_busybox()
+    want = subprocess.run([BUSYBOX, "sh", "-c", SHELL_PIPES], capture_output=True, text=True,
+                          timeout=60).stdout
+    r = boot(initrd, f'/bin/busybox sh -c "{SHELL_PIPES}"', timeout=120)
+    assert program_output(r) == want
+    assert "killed 143" in want
+    assert r.status == qemu_status(0)
 
 
 def test_busybox_sha256sum_matches_host(initrd, staging):

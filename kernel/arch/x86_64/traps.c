@@ -89,6 +89,8 @@ void trap_dispatch(struct trap_frame *f)
         return; /* reserved by the CPU: only a spurious IRQ 7 from a BIOS-programmed PIC */
     if (f->vector >= 32 && f->vector < 256) {
         interrupt(f->vector);
+        if (frame_from_user(f))
+            signal_user_return(f); /* the thread may have been away: a signal may wait */
         return;
     }
     if (f->vector == 11 && (f->error & 2) && !frame_from_user(f))

@@ -75,6 +75,8 @@ paddr_t pg_new_root(void);
 int pg_map_in(paddr_t root, uint64_t va, paddr_t pa, uint64_t flags);
 paddr_t pg_root(void);
 void pg_switch(paddr_t root);
+/* Loads the kernel's own root (no user half). */
+void pg_switch_kernel(void);
 void pg_free_user(paddr_t root);
 /* Calls fn for every present 4 KiB PTE of the current root in [start, end) (user half), skipping
  * absent tables; fn may change or clear the PTE (the caller flushes the TLB). */

@@ -11,6 +11,7 @@
 #include "mote/types.h"
 
 struct cpu;
+struct mm;
 struct wait_queue;
 
 enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
@@ -32,6 +33,7 @@ struct thread {
     uint64_t fs_base;
     uint8_t fpu[512] __attribute__((aligned(16))); /* fxsave image */
     void *proc;                 /* the Linux layer's per-thread data */
+    struct mm *mm;              /* its address space (NULL: a kernel thread, any will do) */
 };
 
 struct cpu {

@@ -40,6 +40,16 @@ static inline const uint64_t *memfind64(const uint64_t *p, uint64_t v, size_t n)
     return p[-1] == v ? p - 1 : NULL;
 }
 
+/* The first of n 64-bit words at p not equal to v, or NULL: one repe scasq (for sparse tables:
+ * page tables, descriptor tables). */
+static inline const uint64_t *memskip64(const uint64_t *p, uint64_t v, size_t n)
+{
+    if (!n)
+        return NULL;
+    __asm__ volatile("repe scasq" : "+D"(p), "+c"(n) : "a"(v) : "memory", "cc");
+    return p[-1] != v ? p - 1 : NULL;
+}
+
 /* Parses an unsigned number (decimal, or hex with 0x); returns 0 or -EINVAL. */
 int parse_u64(const char *s, uint64_t *out);
 

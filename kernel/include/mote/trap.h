@@ -46,5 +46,8 @@ void syscall_dispatch(struct trap_frame *f);
 /* Returns true when it resolved a fault on a program address (lazy page). */
 bool uspace_fault(uint64_t addr, bool write, bool exec);
 __noreturn void program_killed(int signal, const struct trap_frame *f, uint64_t addr);
+/* An interrupt is about to return to user mode through f: takes a pending signal, or leaves if
+ * the program's process is ending (linux/sys_signal.c). */
+void signal_user_return(struct trap_frame *f);
 
 #endif

@@ -24,7 +24,12 @@ struct mm *mm_fork(void);
 void mm_get(struct mm *mm);
 /* Drops a reference; the last one frees everything (the mm must not be the current one). */
 void mm_put(struct mm *mm);
+/* Makes mm the current thread's address space (and loads it). */
 void mm_switch(struct mm *mm);
+/* The scheduler: loads mm for the thread it switches to (its thread->mm). */
+void mm_load(struct mm *mm);
+/* Leaves the current address space for the kernel's own root (before the last mm_put of it). */
+void mm_unload(void);
 struct mm *mm_current(void);
 
 /* Declares [start, end) (page-aligned) with the given VMA_* rights; file-backed when file is set
