@@ -4,7 +4,8 @@
 #   make          build build/motevm, build/mote.elf, build/apps/*
 #   make run      install what is missing, build, boot hello on motevm (QEMU TCG without /dev/kvm)
 #   make test     install what is missing, build, run every test tier
-#   make bench    run the benchmarks and write docs/PERFORMANCE.md
+#   make bench    install what is missing (scripts/setup --bench: also a Linux kernel to compare
+#                 with), run the benchmarks and write docs/PERFORMANCE.md
 #   make fuzz     build the API fuzz target with clang and run it for a fixed count
 
 BUILD := build
@@ -48,7 +49,8 @@ test: setup
 integration:
 	$(Q)$(PYTHON) -m pytest -q -rs tests/integration
 
-bench: setup
+bench:
+	$(Q)scripts/setup --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PYTHON) bench/run.py --out docs/PERFORMANCE.md
 

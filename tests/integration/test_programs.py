@@ -22,7 +22,7 @@ FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
 PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "threads",
             "spawn", "procs", "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc",
-            "spawn-glibc", "auxv-pie"]
+            "spawn-glibc", "auxv-pie", "schedbench"]
 
 
 APPLETS = ["sh", "ls", "cat", "wc", "sha256sum", "find", "yes", "head", "tr", "seq", "sleep"]
@@ -178,6 +178,19 @@ def test_pthreads_mutex_condvar_join(initrd, prog, smp):
     """4 threads, a mutex, a condition variable, TLS, join, a timed wait (futex with timeouts)."""
     r = qemu_boot("microvm", f"/bin/{prog}", smp=smp, extra=["-initrd", str(initrd)])
     assert "threads ok" in r.out, r.out
+    assert r.status == qemu_status(0)
+
+
+def test_schedbench_prints_its_measurements(initrd):
+    """bench/sched.py's user-level program (apps/schedbench) on q35 -smp 2, as the benchmark boots
+    it: each measurement line is there; no timing is asserted."""
+    r = qemu_boot("q35", "/bin/schedbench", smp=2, extra=["-initrd", str(initrd)])
+    assert re.search(r"^schedbench start: \d+ ns since the kernel's clock began, \d+ CPUs usable",
+                     r.out, re.M), r.out
+    for what in ["thread create+join", "context switch", "thread create+join on CPU 0",
+                 "cross-CPU wake-up round trip"]:
+        assert re.search(rf"^schedbench {re.escape(what)}: \d+ ns", r.out, re.M), r.out
+    assert "schedbench done" in r.out, r.out
     assert r.status == qemu_status(0)
 
 
