@@ -3,6 +3,8 @@
  * peer closing, a pipe written) calls file_ready_changed(); poll, select, epoll and blocking
  * socket calls read the generation, test their files, and sleep until it moves (or a deadline).
  * One queue is enough for one program: every waiter re-tests its own files when woken. */
+#include <errno.h>
+
 #include "fs/vfs.h"
 #include "linux/process.h"
 #include "mote/sched.h"
@@ -25,14 +27,17 @@ void file_ready_changed(void)
     spin_unlock(&lock, flags);
 }
 
-bool file_ready_wait(uint64_t gen, uint64_t deadline_tsc)
+int file_ready_wait(uint64_t gen, uint64_t deadline_tsc)
 {
     uint64_t flags = spin_lock(&lock);
     if (generation != gen) {
         spin_unlock(&lock, flags);
-        return true;
+        return 0;
     }
-    /* A signal for the waiter's process wakes it too: poll then re-tests, and ends the thread
-     * if the signal ends the process (linux/process.h). */
-    return wait_on_intr(&waiters, &lock, flags, deadline_tsc) == 0;
+    /* A signal for the waiter's process (or its end) wakes it too, and a pending one keeps it
+     * from sleeping: the caller gives up with -ERESTARTSYS (linux/process.h). */
+    int rc = uwait_on(&waiters, &lock, flags, deadline_tsc);
+    if (rc == -ERESTARTSYS || signal_interrupts())
+        return -ERESTARTSYS;
+    return rc ? -ETIMEDOUT : 0;
 }

@@ -66,11 +66,13 @@ struct file_ops {
 };
 
 /* Readiness changes (fs/ready.c). Take the generation before testing files, then wait for it to
- * move: a change between the test and the wait is not lost. deadline_tsc 0 = none; returns
- * false on timeout. */
+ * move: a change between the test and the wait is not lost. deadline_tsc 0 = none. Returns 0
+ * once woken (test again), -ETIMEDOUT past the deadline, -ERESTARTSYS when a signal waits for
+ * the caller's process or it is ending: the caller stops waiting, drops what it holds, and
+ * returns that (or -EINTR, or what it already transferred). */
 uint64_t file_ready_gen(void);
 void file_ready_changed(void);
-bool file_ready_wait(uint64_t gen, uint64_t deadline_tsc);
+int file_ready_wait(uint64_t gen, uint64_t deadline_tsc);
 
 struct dentry {
     struct dentry *next;

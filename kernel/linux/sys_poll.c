@@ -32,17 +32,18 @@ static bool wakes(struct file *f)
 }
 
 /* Sleeps until the readiness generation moves past gen, the deadline (mono ns) passes, or, when
- * tick is set (a watched file cannot signal), a millisecond has passed. */
-static void poll_sleep(uint64_t gen, uint64_t deadline, bool tick)
+ * tick is set (a watched file cannot signal), a millisecond has passed. Returns -EINTR when a
+ * signal came (or the process is ending): poll, select and epoll_wait are never restarted,
+ * whatever SA_RESTART says (signal(7)); the handler runs, or the process ends, on the way out. */
+static int poll_sleep(uint64_t gen, uint64_t deadline, bool tick)
 {
-    signal_fatal_check(); /* a killed process leaves here (poll holds nothing) */
     if (tick) {
         uint64_t ms = time_deadline_ms(1);
         deadline = MIN(deadline, ms);
     }
     if (time_passed(deadline))
-        return;
-    file_ready_wait(gen, time_deadline_tsc(deadline));
+        return 0;
+    return file_ready_wait(gen, time_deadline_tsc(deadline)) == -ERESTARTSYS ? -EINTR : 0;
 }
 
 static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
@@ -75,7 +76,8 @@ static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
             pr_warn("mote: poll of nothing with no timeout never ends\n");
             warned = true;
         }
-        poll_sleep(gen, deadline, tick);
+        if (poll_sleep(gen, deadline, tick))
+            return -EINTR;
     }
 }
 
@@ -155,7 +157,8 @@ static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, uint
                     return -EFAULT;
             return count;
         }
-        poll_sleep(gen, deadline, tick);
+        if (poll_sleep(gen, deadline, tick))
+            return -EINTR;
     }
 }
 
@@ -211,8 +214,8 @@ static long efd_read(struct file *f, void *buf, size_t len, uint64_t *pos)
             return -EAGAIN;
         }
         uint64_t gen = file_ready_gen();
-        if (e->count == 0)
-            file_ready_wait(gen, 0);
+        if (e->count == 0 && file_ready_wait(gen, 0) == -ERESTARTSYS)
+            return -ERESTARTSYS; /* restarted under SA_RESTART, as Linux's eventfd_read */
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -462,7 +465,8 @@ long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t time
         }
         if (n || time_passed(deadline) || deadline == 0)
             return n;
-        poll_sleep(gen, deadline, tick);
+        if (poll_sleep(gen, deadline, tick))
+            return -EINTR;
     }
 }
 

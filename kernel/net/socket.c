@@ -1,13 +1,15 @@
 /* AF_INET sockets on lwIP's netconn API (lwIP 2.1.3, api_lib.c), with Linux's semantics.
  * Every netconn is non-blocking: a blocking call is a loop of non-blocking attempts that sleeps
- * on the readiness generation (fs/ready.c) in between. The netconn callback only signals that
- * generation (on data, connections, acknowledged sends, errors); readiness itself is asked of
- * lwIP when someone polls: poll fetches the next received pbuf, datagram or connection and keeps
- * it here until it is read, so "readable" is never a guess. Linux's errno values follow
+ * on the readiness generation (fs/ready.c) in between, and gives up when a signal comes (EINTR
+ * or a restart, signal(7)). The netconn callback only signals that generation (on data,
+ * connections, acknowledged sends, errors); readiness itself is asked of lwIP when someone
+ * polls: poll fetches the next received pbuf, datagram or connection and keeps it here until it
+ * is read, so "readable" is never a guess. Linux's errno values follow
  * socket(7), tcp(7), udp(7) and the man pages of each call. */
 #include <errno.h>
 
 #include "fs/vfs.h"
+#include "linux/process.h" /* ERESTARTSYS */
 #include "lwip/api.h"
 #include "lwip/priv/tcp_priv.h" /* tcp_active_pcbs */
 #include "lwip/tcp.h"
@@ -38,14 +40,17 @@ static uint64_t deadline_of(uint64_t timeo_ns)
     return timeo_ns ? rdtsc() + ns_to_tsc(timeo_ns) : 0;
 }
 
-/* Sleeps until the readiness generation moves past gen; false once the deadline (TSC, 0 =
- * none) has passed. */
-static bool sock_wait(uint64_t gen, uint64_t deadline)
+/* Sleeps until the readiness generation moves past gen. Returns 0 to try again, -EAGAIN once
+ * the deadline (TSC, 0 = none) has passed, or, when a signal interrupts the wait, what Linux's
+ * sock_intr_errno answers: -ERESTARTSYS (restarted under SA_RESTART) without a timeout, -EINTR
+ * with one (signal(7)). The caller returns that unless it already moved data. */
+static int sock_wait(uint64_t gen, uint64_t deadline)
 {
     if (deadline && rdtsc() >= deadline)
-        return false;
-    file_ready_wait(gen, deadline);
-    return !deadline || rdtsc() < deadline;
+        return -EAGAIN;
+    if (file_ready_wait(gen, deadline) == -ERESTARTSYS)
+        return deadline ? -EINTR : -ERESTARTSYS;
+    return !deadline || rdtsc() < deadline ? 0 : -EAGAIN;
 }
 
 static int errno_of(err_t e)
@@ -317,8 +322,9 @@ int sock_accept(struct sock *s, bool nonblock, struct sock **out, struct sockadd
         }
         if (s->pending)
             break;
-        if (nonblock || !sock_wait(gen, deadline))
-            return -EAGAIN;
+        int rc = nonblock ? -EAGAIN : sock_wait(gen, deadline);
+        if (rc)
+            return rc;
     }
     struct sock *n = kzalloc(sizeof(*n));
     if (!n)
@@ -382,8 +388,9 @@ int sock_connect(struct sock *s, const struct sockaddr_in_k *a, bool nonblock)
         sock_sync_connect(s);
         if (!s->connecting)
             break;
-        if (!sock_wait(gen, deadline))
-            return -EINPROGRESS; /* Linux: a connect timed out by SO_SNDTIMEO */
+        int rc = sock_wait(gen, deadline); /* interrupted: the handshake goes on */
+        if (rc)
+            return rc == -EAGAIN ? -EINPROGRESS : rc; /* Linux: timed out by SO_SNDTIMEO */
     }
     if (s->connected)
         return 0;
@@ -451,8 +458,9 @@ static long stream_send(struct sock *s, const struct kiov *iov, int n, int flags
         sock_sync_connect(s);
         if (!s->connecting)
             break;
-        if (nonblock || !sock_wait(gen, deadline))
-            return -EAGAIN;
+        int rc = nonblock ? -EAGAIN : sock_wait(gen, deadline);
+        if (rc)
+            return rc;
     }
     if (!s->connected || s->shut_wr)
         return -EPIPE;
@@ -499,8 +507,9 @@ static long stream_send_vec(struct sock *s, struct kiov *v, int n, size_t total,
             first++;
         if (done == total)
             break;
-        if (nonblock || !sock_wait(gen, deadline))
-            return done ? (long)done : -EAGAIN;
+        int rc = nonblock ? -EAGAIN : sock_wait(gen, deadline);
+        if (rc)
+            return done ? (long)done : rc; /* what was sent wins over EINTR */
     }
     return (long)done;
 }
@@ -594,8 +603,9 @@ static long stream_recv(struct sock *s, const struct kiov *iov, int n, int flags
         }
         if (s->rd_eof || s->shut_rd || s->reset)
             return (long)done;
-        if (nonblock || !sock_wait(gen, deadline))
-            return done ? (long)done : -EAGAIN;
+        int rc = nonblock ? -EAGAIN : sock_wait(gen, deadline);
+        if (rc)
+            return done ? (long)done : rc; /* what was read wins over EINTR */
     }
 }
 
@@ -610,8 +620,9 @@ static long dgram_recv(struct sock *s, const struct kiov *iov, int n, int flags,
             break;
         if (s->shut_rd)
             return 0;
-        if (nonblock || !sock_wait(gen, deadline))
-            return -EAGAIN;
+        int rc = nonblock ? -EAGAIN : sock_wait(gen, deadline);
+        if (rc)
+            return rc;
     }
     struct netbuf *nb = s->rxd;
     size_t len = netbuf_len(nb), total = iov_total(iov, n);

@@ -6,7 +6,7 @@ connections at once and 100 clients making a connection per request; echo return
 to a host listener and checks Linux's errno values (ECONNREFUSED from a closed host port,
 EADDRINUSE, ...). microvm (virtio-mmio) runs everything; -M pc with virtio-net-pci legacy and
 modern runs the page fetch and the echo. The errno suite also runs over loopback with no device
-(no root needed). motevm runs the same with /dev/kvm, and skips with the reason without it."""
+(no root needed), and so does apps/netsig (signals against blocked socket calls). motevm runs the same with /dev/kvm, and skips with the reason without it."""
 import hashlib
 import os
 import shutil
@@ -19,7 +19,7 @@ from conftest import BUILD, KERNEL, MOTEVM, kvm_available, qemu_boot, qemu_statu
 from netns import QemuGuest, netns  # noqa: F401 (the fixture)
 
 CLIENT = [sys.executable, os.path.join(os.path.dirname(__file__), "sockclient.py")]
-PROGRAMS = ["httpd", "echo", "nettest", "netperf"]
+PROGRAMS = ["httpd", "echo", "nettest", "netperf", "netsig"]
 PAGE = b"<html><body><h1>Mote</h1><p>served by apps/httpd</p></body></html>\n"
 BIG = 10 * 1024 * 1024
 
@@ -175,6 +175,15 @@ def test_errno_over_loopback(initrd):
     """The same contract with no network device: lwIP's loopback, a peer thread in the guest."""
     r = qemu_boot("microvm", "/bin/nettest self 7000", extra=["-initrd", initrd], timeout=90)
     assert " 0 failures" in r.out, r.out
+    assert r.status == qemu_status(0), r.out
+
+
+def test_signals_interrupt_socket_calls(initrd):
+    """apps/netsig over loopback: a forked child signals the parent blocked in accept, recv,
+    send, connect, poll, select and epoll_wait (EINTR, SA_RESTART restarts, partial sends), and
+    SIGTERM/SIGKILL end a child blocked in accept, recv or poll."""
+    r = qemu_boot("microvm", "/bin/netsig 7100", extra=["-initrd", initrd], timeout=120)
+    assert "netsig: " in r.out and " 0 failures" in r.out, r.out
     assert r.status == qemu_status(0), r.out
 
 
