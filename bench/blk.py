@@ -27,13 +27,12 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn  # noqa: E402
+from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn, vcpu_access  # noqa: E402
 
 KERNEL = os.path.join(ROOT, "build", "mote.elf")
 QEMU = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
 BENCH_LINE = re.compile(r"bench blk: (\w+) bs=(\d+) qd=(\d+): (\d+) requests, (\d+) bytes, "
                         r"(\d+) us, ([\d.]+) MB/s, (\d+) IOPS, status (-?\d+)")
-MR_OP = re.compile(r"^memory_region_ops_(read|write) cpu (-?\d+) mr \S+ addr (0x[0-9a-f]+)")
 CHART = re.compile(r"^\t(.+): (\d+\.\d\d)ms", re.M)
 
 TRANSPORTS = {
@@ -113,14 +112,9 @@ def walk_trace(log, marks=None, syms=None, driver=None):
             if insn:
                 mnem[insn[0]] = insn[1]
                 continue
-            m = MR_OP.match(line)
-            if m:
-                # The access belongs to the instruction traced just before it. Not the vCPU's:
-                # accesses from QEMU's main loop (cpu -1) and the IOAPIC's interrupt messages
-                # (writes to 0xfee00000 + destination, page offset 0: no LAPIC register there).
-                addr = int(m.group(3), 16)
-                if m.group(2) == "-1" or (m.group(1) == "write" and
-                                          (addr & 0xfff00fff) == 0xfee00000):
+            access = vcpu_access(line)
+            if access is not None:
+                if not access:
                     continue
                 if cur is not None:
                     cur["exits"] += 1

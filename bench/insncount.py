@@ -42,6 +42,24 @@ def parse_insn(line):
     return int(m.group(1), 16), ops
 
 
+# A port or MMIO access in QEMU's memory-region trace events (an optional timestamp prefix).
+MR_OP = re.compile(r"^(?:\d+@[\d.]+:)?memory_region_ops_(read|write) cpu (-?\d+) mr \S+ "
+                   r"addr (?:0x)?([0-9a-f]+)")
+
+
+def vcpu_access(line):
+    """For a memory-region trace line, True when it is a vCPU's port or MMIO access (an exit on
+    KVM; it belongs to the instruction traced just before it), False for the others of its kind:
+    QEMU's main loop (cpu -1) and the IOAPIC's interrupt messages (writes to 0xfee00000 +
+    destination, page offset 0: no LAPIC register there). None when the line is no such event."""
+    m = MR_OP.match(line)
+    if not m:
+        return None
+    addr = int(m.group(3), 16)
+    return not (m.group(2) == "-1" or
+                (m.group(1) == "write" and (addr & 0xfff00fff) == 0xfee00000))
+
+
 def executions(log_path):
     """Yields (pc, cpl, op, first) for every instruction execution in a QEMU trace: op is its
     mnemonic ("rep movsb" for string instructions) and first is False for the second and later

@@ -33,7 +33,7 @@ import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn  # noqa: E402
+from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn, vcpu_access  # noqa: E402
 
 KERNEL = os.path.join(ROOT, "build", "mote.elf")
 APPS = os.path.join(ROOT, "build", "apps")
@@ -42,7 +42,6 @@ IP = shutil.which("ip") or "/usr/sbin/ip"
 AB = shutil.which("ab") or "/usr/bin/ab"
 HOST_IP, GUEST_IP, VETH_HOST_IP, VETH_PEER_IP = "10.0.2.1", "10.0.2.2", "10.0.3.1", "10.0.3.2"
 PAGE = b"<html><body><h1>Mote</h1><p>served by apps/httpd</p></body></html>\n"
-MR_OP = re.compile(r"^memory_region_ops_(read|write) cpu (-?\d+) mr \S+ addr (0x[0-9a-f]+)")
 PVM_INSN_US, PVM_EXIT_US = 2.8, 70.0  # notes/pvm.md: emulated CPL0, an MMIO/port exit
 
 
@@ -276,11 +275,9 @@ def count_run(path, profile=None):
             if insn:
                 mnem[insn[0]] = insn[1]
                 continue
-            m = MR_OP.match(line)
-            if m:
-                addr = int(m.group(3), 16)
-                if m.group(2) == "-1" or (m.group(1) == "write" and
-                                          (addr & 0xfff00fff) == 0xfee00000):
+            access = vcpu_access(line)
+            if access is not None:
+                if not access:
                     continue
                 if in_program:
                     res["exits"] += 1

@@ -32,10 +32,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, os.path.dirname(__file__))
 
-from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn  # noqa: E402
+from insncount import EXIT_KINDS, TRACE, in_kernel, parse_insn, vcpu_access  # noqa: E402
 
-MR_OP = re.compile(r"^(?:\d+@[\d.]+:)?memory_region_ops_(read|write) cpu (-?\d+) mr \S+ "
-                   r"addr 0x([0-9a-f]+)")
 
 TRANSPORTS = {
     "mmio": ("microvm,acpi=off", ["-global", "virtio-mmio.ioeventfd=off",
@@ -95,11 +93,9 @@ def wakeups(log, syms, groups):
             if insn:
                 mnem[insn[0]] = insn[1]
                 continue
-            m = MR_OP.match(line)
-            if m:
-                addr = int(m.group(3), 16)
-                if m.group(2) == "-1" or (m.group(1) == "write" and
-                                          (addr & 0xfff00fff) == 0xfee00000):
+            access = vcpu_access(line)
+            if access is not None:
+                if not access:
                     continue
                 if cur is not None and not EXIT_KINDS["io"].match(mnem.get(last_pc, "")):
                     cur["exits"] += 1  # MMIO (port I/O is counted by its instruction)

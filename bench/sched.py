@@ -209,9 +209,9 @@ def comparison(a, lines):
         return "/".join(str(n) for n in sorted(s["cpus"])) or "?"
     lines += [f"CPUs the program sees (sched_getaffinity): Mote {ncpu(mote)}"
               + (f", Linux {ncpu(L)}" if linux else "")
-              + ". Mote runs every user thread on CPU 0 today: sched_setaffinity is accepted and "
-              "ignored, getcpu is not implemented, so its \"cross-CPU\" row is a same-CPU round "
-              "trip (the kernel's own `--test=sched-bench` above measures a real cross-CPU "
+              + ". Mote runs every user thread on CPU 0 today: sched_setaffinity refuses a mask "
+              "without CPU 0 (EINVAL) and getcpu answers 0, so its \"cross-CPU\" row is a "
+              "same-CPU round trip (the kernel's own `--test=sched-bench` above measures a real cross-CPU "
               "wake-up between kernel threads)."
               + (" Linux honours the pinning (see where its threads ran, from getcpu)."
                  if linux else ""), ""]

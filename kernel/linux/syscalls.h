@@ -145,6 +145,7 @@
     X(292, sys_dup3)                                                                                \
     X(293, sys_pipe2)                                                                               \
     X(302, sys_prlimit64)                                                                           \
+    X(309, sys_getcpu)                                                                              \
     X(316, sys_renameat2)                                                                           \
     X(318, sys_getrandom)                                                                           \
     X(332, sys_statx)                                                                               \
@@ -266,6 +267,7 @@ long sys_time(uint64_t t);
 long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint64_t uaddr2, uint64_t val3);
 long sys_sched_setaffinity(uint64_t pid, uint64_t len, uint64_t mask);
 long sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t mask);
+long sys_getcpu(uint64_t cpu, uint64_t node, uint64_t cache);
 long sys_epoll_create(uint64_t size);
 long sys_getdents64(uint64_t fd, uint64_t buf, uint64_t len);
 long sys_set_tid_address(uint64_t tidptr);
