@@ -6,7 +6,8 @@ connections at once and 100 clients making a connection per request; echo return
 to a host listener and checks Linux's errno values (ECONNREFUSED from a closed host port,
 EADDRINUSE, ...). microvm (virtio-mmio) runs everything; -M pc with virtio-net-pci legacy and
 modern runs the page fetch and the echo. The errno suite also runs over loopback with no device
-(no root needed), and so does apps/netsig (signals against blocked socket calls). motevm runs the same with /dev/kvm, and skips with the reason without it."""
+(no root needed), and so does apps/netsig (signals against blocked socket calls). motevm runs
+the same with /dev/kvm, and skips with the reason without it."""
 import hashlib
 import os
 import shutil
