@@ -3,9 +3,11 @@
  * SIGUSR1 to the parent while it waits. A handler without SA_RESTART: the call fails with EINTR.
  * With SA_RESTART: accept, recv and connect go on waiting (then the child completes them), unless
  * a timeout (SO_RCVTIMEO) is set; poll, select and epoll_wait fail with EINTR anyway; a blocked
- * send that moved some bytes returns their count. SIGTERM and SIGKILL left at their default end
+ * send that moved some bytes returns their count; ppoll/pselect/epoll_pwait wait under the mask
+ * they are given. SIGTERM and SIGKILL left at their default end
  * a child blocked in accept, recv or poll with that signal. Loopback only (127.0.0.1).
  * Usage: netsig PORT    Prints one line per failure and "netsig: N failures" at the end. */
+#define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -242,6 +244,47 @@ static void test_poll_select_epoll(void)
     close(l);
 }
 
+/* SIGUSR1 blocked but for the wait (ppoll, pselect, epoll_pwait's mask): it interrupts the wait,
+ * its handler runs, and the mask is back as it was afterwards. */
+static void test_wait_masks(void)
+{
+    int l = listener(port + 6, 4), ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN}, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+    sigset_t usr1, none, cur;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&none);
+    for (int call = 0; call < 3; call++) {
+        handler(false);
+        sigprocmask(SIG_BLOCK, &usr1, NULL);
+        pid_t c = pester(0, NULL, 0);
+        struct pollfd p = {.fd = l, .events = POLLIN};
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(l, &rd);
+        if (call == 0)
+            ERRNO(ppoll(&p, 1, NULL, &none), EINTR);
+        else if (call == 1)
+            ERRNO(pselect(l + 1, &rd, NULL, NULL, NULL, &none), EINTR);
+        else
+            ERRNO(epoll_pwait(ep, &out, 1, -1, &none), EINTR);
+        CHECK(handled > 0);
+        CHECK(sigprocmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, SIGUSR1));
+        reap(c, true);
+        sigprocmask(SIG_UNBLOCK, &usr1, NULL); /* what came after the wait runs the handler */
+    }
+    /* Nothing pending, a timeout: the call times out and the mask is restored at once. */
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    struct pollfd p = {.fd = l, .events = POLLIN};
+    struct timespec ts = {0, 50000000};
+    CHECK(ppoll(&p, 1, &ts, &none) == 0);
+    CHECK(sigprocmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, SIGUSR1));
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+    close(ep);
+    close(l);
+}
+
 /* A child blocked in accept, recv or poll, its signals at their default: sig ends it. */
 static void test_default_ends(int sig)
 {
@@ -283,6 +326,7 @@ int main(int argc, char **argv)
     test_send();
     test_connect_blackhole();
     test_poll_select_epoll();
+    test_wait_masks();
     test_default_ends(SIGTERM);
     test_default_ends(SIGKILL);
     printf("netsig: %d checks, %d failures\n", checks, failures);

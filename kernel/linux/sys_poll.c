@@ -46,6 +46,36 @@ static int poll_sleep(uint64_t gen, uint64_t deadline, bool tick)
     return file_ready_wait(gen, time_deadline_tsc(deadline)) == -ERESTARTSYS ? -EINTR : 0;
 }
 
+/* ppoll, pselect6, epoll_pwait: the call waits under the mask it was given (uset 0: the current
+ * one). The old mask comes back when the call returns (mask_done), or, when it fails with EINTR,
+ * in the frame of the handler that the signal runs (rt_sigsuspend's path, linux/sys_signal.c),
+ * so a signal unblocked only for the wait is caught in it, as on Linux. */
+static int mask_swap(uint64_t uset, uint64_t size)
+{
+    if (!uset)
+        return 0;
+    uint64_t set;
+    if (size != sizeof(set))
+        return -EINVAL;
+    if (copy_from_user(&set, uset, sizeof(set)))
+        return -EFAULT;
+    struct process *p = process_current();
+    p->sigmask_saved = p->sigmask;
+    p->sigmask_restore = true;
+    p->sigmask = set & ~(1ull << (9 - 1) | 1ull << (19 - 1)); /* never SIGKILL, SIGSTOP */
+    return 0;
+}
+
+static long mask_done(long ret)
+{
+    struct process *p = process_current();
+    if (p->sigmask_restore && ret != -EINTR) {
+        p->sigmask = p->sigmask_saved;
+        p->sigmask_restore = false;
+    }
+    return ret;
+}
+
 static long do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
 {
     if (n > POLL_MAX)
@@ -111,7 +141,9 @@ long sys_ppoll(uint64_t fds, uint64_t n, uint64_t ts, uint64_t sigmask, uint64_t
 {
     uint64_t deadline;
     int rc = ts_deadline(ts, &deadline);
-    return rc ? rc : do_poll(fds, n, deadline);
+    if (!rc)
+        rc = mask_swap(sigmask, size);
+    return rc ? rc : mask_done(do_poll(fds, n, deadline));
 }
 
 static long do_select(uint64_t n, uint64_t urd, uint64_t uwr, uint64_t uex, uint64_t deadline)
@@ -187,7 +219,12 @@ long sys_pselect6(uint64_t n, uint64_t rd, uint64_t wr, uint64_t ex, uint64_t ts
 {
     uint64_t deadline;
     int rc = ts_deadline(ts, &deadline);
-    return rc ? rc : do_select(n, rd, wr, ex, deadline);
+    uint64_t m[2] = {0, 0}; /* the sixth argument: {const sigset_t *, size_t} */
+    if (!rc && sig && copy_from_user(m, sig, sizeof(m)))
+        rc = -EFAULT;
+    if (!rc)
+        rc = mask_swap(m[0], m[1]);
+    return rc ? rc : mask_done(do_select(n, rd, wr, ex, deadline));
 }
 
 /* ---- eventfd ---- */
@@ -428,8 +465,7 @@ long sys_epoll_ctl(uint64_t epfd, uint64_t op, uint64_t fd, uint64_t uevent)
     }
 }
 
-long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t timeout,
-                     uint64_t sigmask, uint64_t size)
+static long do_epoll_wait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t timeout)
 {
     long err = -EBADF;
     struct epoll *ep = epoll_of(epfd, &err);
@@ -470,7 +506,14 @@ long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t time
     }
 }
 
+long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t timeout,
+                     uint64_t sigmask, uint64_t size)
+{
+    int rc = mask_swap(sigmask, size);
+    return rc ? rc : mask_done(do_epoll_wait(epfd, events, max, timeout));
+}
+
 long sys_epoll_wait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t timeout)
 {
-    return sys_epoll_pwait(epfd, events, max, timeout, 0, 0);
+    return do_epoll_wait(epfd, events, max, timeout);
 }
