@@ -23,7 +23,12 @@ BENCHES = [
 
 
 def replace_section(text, section):
-    """text with the "## " section that section's first heading names replaced by section."""
+    """text with the "## " section that section's first heading names replaced by section. What
+    a script prints before its first "## " heading (bench/boot.py prints the file's title and
+    date) is not part of its section: the file keeps its own."""
+    out_lines = section.split("\n")
+    first = next((i for i, line in enumerate(out_lines) if line.startswith("## ")), 0)
+    section = "\n".join(out_lines[first:])
     heading = section.lstrip("\n").split("\n", 1)[0]
     key = re.split(r" ?\(", heading, maxsplit=1)[0]
     if not key.startswith("## "):
@@ -37,9 +42,7 @@ def replace_section(text, section):
     begin = mine[0]
     later = [i for i in starts if i > begin]
     end = later[0] if later else len(lines)
-    new = section.rstrip("\n").split("\n") + [""]
-    if later:
-        new.append("")  # sections are joined by a blank line after each section's own
+    new = section.rstrip("\n").split("\n") + [""]  # one blank line before the next heading
     return "\n".join(lines[:begin] + new + lines[end:])
 
 
@@ -58,8 +61,9 @@ def run_only(script, out):
         return 1
     with open(out) as f:
         text = f.read()
+    new = replace_section(text, p.stdout)  # before opening for writing: an error leaves the file
     with open(out, "w") as f:
-        f.write(replace_section(text, p.stdout))
+        f.write(new)
     print(p.stdout)
     return 0
 
