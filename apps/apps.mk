@@ -1,7 +1,7 @@
 # apps/: unmodified static Linux programs (musl-gcc -static), run by the kernel at CPL3.
 MUSL_CC ?= musl-gcc
 APPS := hello exitcode segv pvmsyscall auxv fileio mmapstress pipes bad sysloop signals hostile threads spawn procs \
-	cpufeatures ext4io blkfile httpd echo netperf nettest netsig schedbench
+	cpufeatures ext4io blkfile httpd echo netperf nettest netsig schedbench timers
 APP_BINS := $(addprefix $(BUILD)/apps/,$(APPS))
 
 $(BUILD)/apps/%: apps/%.c

@@ -84,6 +84,7 @@ KERNEL_SRCS += kernel/linux/sys_proc.c
 KERNEL_SRCS += kernel/linux/sys_signal.c
 KERNEL_SRCS += kernel/linux/sys_mem.c
 KERNEL_SRCS += kernel/linux/sys_time.c
+KERNEL_SRCS += kernel/linux/sys_timer.c
 KERNEL_SRCS += kernel/linux/sys_file.c
 KERNEL_SRCS += kernel/linux/sys_path.c
 KERNEL_SRCS += kernel/linux/sys_stat.c

@@ -268,6 +268,7 @@ long process_fork(struct trap_frame *f, uint64_t flags, uint64_t stack, uint64_t
     c->fd = fds->fd;
     c->cloexec = fds->cloexec;
     c->sigpending = c->sigfrom = 0;
+    c->timers = NULL; /* timers are not inherited (fork(2)) */
     c->nthreads = 0;
     c->threads = NULL;
     c->parent = parent;
@@ -418,6 +419,7 @@ static void notify_parent(struct process *c)
 /* The last thread of p has left: files, memory, children; p becomes a zombie. */
 static void process_teardown(struct process *p)
 {
+    timer_process_gone(p);
     for (int fd = next_fd(p, 0); fd < FD_MAX; fd = next_fd(p, fd + 1))
         fd_close(fd);
     vfs_inode_put(p->cwd);

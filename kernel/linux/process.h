@@ -29,6 +29,7 @@ struct sigaction_k {
 };
 
 struct vfork_wait;
+struct proc_timers;
 
 struct process {
     int pid;
@@ -55,6 +56,7 @@ struct process {
     int exit_status;           /* wait(2) status word, once exiting */
     struct vfork_wait *vfork;  /* a vfork child: its parent waits here until exec or exit */
     struct wait_queue child_wq; /* wait4 callers, woken when a child ends */
+    struct proc_timers *timers; /* itimers and POSIX timers (linux/sys_timer.c); NULL: none yet */
 };
 
 /* One thread of a program (sched.h's thread->proc). */
@@ -119,6 +121,11 @@ int wait_on_intr(struct wait_queue *wq, spinlock_t *lock, uint64_t flags, uint64
 void signal_fatal_check(void);
 /* Sleeps until the TSC deadline; returns -ERESTARTSYS if a signal woke it first. */
 int usleep_until(uint64_t deadline);
+
+/* p's timers stop and go (its last thread has left); execve drops its POSIX timers
+ * (linux/sys_timer.c). */
+void timer_process_gone(struct process *p);
+void timer_exec(struct process *p);
 
 /* "SIGSEGV" for 11, and so on (linux/sys_signal.c). */
 const char *signal_name(int sig);

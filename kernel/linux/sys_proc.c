@@ -558,6 +558,7 @@ long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
     /* The new program starts as the first did: clean registers, no TLS, default handlers. */
     fd_close_on_exec();
     struct process *p = process_current();
+    timer_exec(p);
     uthread_current()->clear_tid = 0; /* it pointed into the old image */
     for (int s = 1; s <= NSIG; s++)
         if (p->sig[s].handler > 1)

@@ -217,6 +217,16 @@ long sys_nanosleep(uint64_t req, uint64_t rem)
     return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
 }
 
+uint64_t time_mono_ns(void)
+{
+    return mono_ns();
+}
+
+uint64_t time_real_ns(void)
+{
+    return real_ns();
+}
+
 /* For poll/select/epoll timeouts (milliseconds; < 0 is forever), in mono_ns time. */
 uint64_t time_deadline_ms(long ms)
 {

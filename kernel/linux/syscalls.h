@@ -38,6 +38,9 @@
     X(33, sys_dup2)                                                                                 \
     X(34, sys_pause)                                                                                \
     X(35, sys_nanosleep)                                                                            \
+    X(36, sys_getitimer)                                                                            \
+    X(37, sys_alarm)                                                                                \
+    X(38, sys_setitimer)                                                                            \
     X(39, sys_getpid)                                                                               \
     X(40, sys_sendfile)                                                                             \
     X(41, sys_socket)                                                                               \
@@ -115,6 +118,11 @@
     X(213, sys_epoll_create)                                                                        \
     X(217, sys_getdents64)                                                                          \
     X(218, sys_set_tid_address)                                                                     \
+    X(222, sys_timer_create)                                                                        \
+    X(223, sys_timer_settime)                                                                       \
+    X(224, sys_timer_gettime)                                                                       \
+    X(225, sys_timer_getoverrun)                                                                    \
+    X(226, sys_timer_delete)                                                                        \
     X(228, sys_clock_gettime)                                                                       \
     X(229, sys_clock_getres)                                                                        \
     X(230, sys_clock_nanosleep)                                                                     \
@@ -138,7 +146,10 @@
     X(273, sys_set_robust_list)                                                                     \
     X(280, sys_utimensat)                                                                           \
     X(281, sys_epoll_pwait)                                                                         \
+    X(283, sys_timerfd_create)                                                                      \
     X(284, sys_eventfd)                                                                             \
+    X(286, sys_timerfd_settime)                                                                     \
+    X(287, sys_timerfd_gettime)                                                                     \
     X(288, sys_accept4)                                                                             \
     X(290, sys_eventfd2)                                                                            \
     X(291, sys_epoll_create1)                                                                       \
@@ -295,6 +306,17 @@ long sys_set_robust_list(uint64_t head, uint64_t len);
 long sys_utimensat(uint64_t dirfd, uint64_t path, uint64_t times, uint64_t flags);
 long sys_epoll_pwait(uint64_t epfd, uint64_t events, uint64_t max, uint64_t timeout, uint64_t sigmask, uint64_t size);
 long sys_eventfd(uint64_t count);
+long sys_alarm(uint64_t seconds);
+long sys_getitimer(uint64_t which, uint64_t val);
+long sys_setitimer(uint64_t which, uint64_t nval, uint64_t oval);
+long sys_timerfd_create(uint64_t clk, uint64_t flags);
+long sys_timerfd_settime(uint64_t fd, uint64_t flags, uint64_t nval, uint64_t oval);
+long sys_timerfd_gettime(uint64_t fd, uint64_t val);
+long sys_timer_create(uint64_t clk, uint64_t sevp, uint64_t idp);
+long sys_timer_settime(uint64_t id, uint64_t flags, uint64_t nval, uint64_t oval);
+long sys_timer_gettime(uint64_t id, uint64_t val);
+long sys_timer_getoverrun(uint64_t id);
+long sys_timer_delete(uint64_t id);
 long sys_eventfd2(uint64_t count, uint64_t flags);
 long sys_epoll_create1(uint64_t flags);
 long sys_dup3(uint64_t fd, uint64_t nfd, uint64_t flags);
@@ -313,6 +335,9 @@ struct inode;
 int resolve_at(long dirfd, uint64_t upath, int atflags, int lookup, struct inode **out);
 
 /* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
+/* CLOCK_MONOTONIC and CLOCK_REALTIME now, in nanoseconds (linux/sys_time.c). */
+uint64_t time_mono_ns(void);
+uint64_t time_real_ns(void);
 uint64_t time_deadline_ms(long ms);
 bool time_passed(uint64_t deadline);
 uint64_t time_deadline_tsc(uint64_t deadline);

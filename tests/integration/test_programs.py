@@ -22,7 +22,7 @@ FCSHIM = os.path.join(BUILD, "tools", "fcshim.elf")
 HOSTNAME = "mote-guest\n"
 PROGRAMS = ["auxv", "fileio", "mmapstress", "pipes", "bad", "signals", "hostile", "threads",
             "spawn", "procs", "hello-glibc", "fileio-glibc", "signals-glibc", "threads-glibc",
-            "spawn-glibc", "auxv-pie", "schedbench"]
+            "spawn-glibc", "auxv-pie", "schedbench", "timers"]
 
 
 APPLETS = ["sh", "ls", "cat", "wc", "sha256sum", "find", "yes", "head", "tr", "seq", "sleep"]
@@ -270,6 +270,20 @@ def test_processes_side_by_side_match_host(initrd, smp):
     m = re.search(r"MemFree after each round: (\d+) (\d+) (\d+) (\d+) kB\n", out)
     assert m and int(m.group(4)) >= int(m.group(2)), out
     assert out.replace(m.group(0), "") == want.stdout
+    assert r.status == qemu_status(0)
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_timers_match_host(initrd, smp):
+    """apps/timers: alarm, setitimer/getitimer (a SIGALRM interrupting a pipe read, nanosleep and
+    a timerfd read with EINTR; a 3-tick periodic itimer), timerfd in epoll, nonblocking EAGAIN,
+    absolute CLOCK_REALTIME expiry, timer_create with SIGEV_SIGNAL, and the error cases. Timings
+    are checked in ranges, so its lines must be the host's."""
+    want = subprocess.run([os.path.join(APPS, "timers")], capture_output=True, text=True,
+                          timeout=60)
+    assert want.returncode == 0 and want.stdout.endswith("timers ok\n"), want.stdout
+    r = qemu_boot("microvm", "/bin/timers", smp=smp, extra=["-initrd", str(initrd)], timeout=120)
+    assert program_output(r) == want.stdout
     assert r.status == qemu_status(0)
 
 
