@@ -85,6 +85,16 @@ static void test_alarm(void)
           rc == -1 && errno == EINTR && alarms == 1 && rem.tv_sec >= 3);
 }
 
+static void test_busy_loop(void)
+{
+    alarms = 0;
+    struct itimerval v = {{0, 0}, {0, 30000}};
+    setitimer(ITIMER_REAL, &v, NULL);
+    for (volatile long i = 0; !alarms && i < 2000000000; i++) /* no system call in the loop */
+        ;
+    check("SIGALRM reaches a process computing in user mode", alarms == 1);
+}
+
 static void test_periodic_itimer(void)
 {
     alarms = 0;
@@ -248,6 +258,7 @@ int main(void)
     sa.sa_handler = on_usr1;
     sigaction(SIGUSR1, &sa, NULL);
     test_alarm();
+    test_busy_loop();
     test_periodic_itimer();
     test_timerfd();
     test_posix_timer();
