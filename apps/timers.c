@@ -142,16 +142,15 @@ static void test_timerfd(void)
     struct itimerspec s = {{0, 10000000}, {0, 10000000}}, g;
     check("timerfd_settime 10 ms periodic", timerfd_settime(fd, 0, &s, NULL) == 0);
     timerfd_gettime(fd, &g);
-    check("timerfd_gettime: interval 10 ms", g.it_interval.tv_sec == 0 &&
-                                                 g.it_interval.tv_nsec == 10000000 &&
-                                                 g.it_value.tv_nsec > 0);
+    check("timerfd_gettime: interval 10 ms",
+          g.it_interval.tv_sec == 0 && g.it_interval.tv_nsec == 10000000 && g.it_value.tv_nsec > 0);
 
     int ep = epoll_create1(0);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42}, out;
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     int n = epoll_wait(ep, &out, 1, 2000);
-    check("epoll_wait wakes for the timerfd", n == 1 && out.data.u64 == 42 &&
-                                                   (out.events & EPOLLIN));
+    check("epoll_wait wakes for the timerfd",
+          n == 1 && out.data.u64 == 42 && (out.events & EPOLLIN));
     check("read gives a count >= 1", read(fd, &count, 8) == 8 && count >= 1);
     sleep_ms(55);
     ssize_t r = read(fd, &count, 8);
@@ -174,8 +173,8 @@ static void test_timerfd(void)
     long long t0 = now_ms(CLOCK_MONOTONIC);
     r = read(fd, &count, 8);
     long long dt = now_ms(CLOCK_MONOTONIC) - t0;
-    check("blocking read: one expiry after 15-2000 ms", r == 8 && count == 1 && dt >= 15 &&
-                                                              dt < 2000);
+    check("blocking read: one expiry after 15-2000 ms",
+          r == 8 && count == 1 && dt >= 15 && dt < 2000);
     close(fd);
 
     fd = timerfd_create(CLOCK_REALTIME, 0);
@@ -204,8 +203,8 @@ static void test_timerfd(void)
     struct itimerval v = {{0, 0}, {0, 20000}};
     setitimer(ITIMER_REAL, &v, NULL);
     r = read(fd, &count, 8);
-    check("SIGALRM interrupts a blocking timerfd read with EINTR", r == -1 && errno == EINTR &&
-                                                                      alarms == 1);
+    check("SIGALRM interrupts a blocking timerfd read with EINTR",
+          r == -1 && errno == EINTR && alarms == 1);
 
     check_err("timerfd_create(clock 99)", timerfd_create(99, 0), EINVAL);
     check_err("timerfd_create(bad flags)", timerfd_create(CLOCK_MONOTONIC, 0x1234), EINVAL);

@@ -146,8 +146,8 @@ static struct proc_timers *proc_timers(struct process *p)
             return NULL;
         static const int sigs[3] = {SIGALRM, SIGVTALRM, SIGPROF};
         for (int i = 0; i < 3; i++)
-            t->itimer[i] = (struct sigtimer){{NULL, 0, 0, sigtimer_fire}, p, sigs[i], true,
-                                             false, 0};
+            t->itimer[i] =
+                (struct sigtimer){{NULL, 0, 0, sigtimer_fire}, p, sigs[i], true, false, 0};
         p->timers = t;
     }
     return p->timers;
@@ -463,8 +463,8 @@ long sys_timer_create(uint64_t clk, uint64_t sevp, uint64_t idp)
     int32_t id32 = id;
     if (copy_to_user(idp, &id32, sizeof(id32)))
         return -EFAULT;
-    t->posix[id] = (struct sigtimer){{NULL, 0, 0, sigtimer_fire}, p,
-                                     ev.notify == SIGEV_NONE ? 0 : ev.signo, true, realtime, 0};
+    t->posix[id] = (struct sigtimer){
+        {NULL, 0, 0, sigtimer_fire}, p, ev.notify == SIGEV_NONE ? 0 : ev.signo, true, realtime, 0};
     return 0;
 }
 
