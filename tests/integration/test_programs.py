@@ -287,6 +287,14 @@ def test_timers_match_host(initrd, smp):
     assert r.status == qemu_status(0)
 
 
+def test_sigalrm_default_action_ends_the_program(initrd):
+    """An itimer's SIGALRM with no handler ends the process, as on Linux (status 128 + 14)."""
+    assert subprocess.run([os.path.join(APPS, "timers"), "die"], timeout=60).returncode == -14
+    r = qemu_boot("microvm", "/bin/timers die", extra=["-initrd", str(initrd)], timeout=60)
+    assert "program killed: SIGALRM" in r.out, r.out[-2000:]
+    assert r.status == qemu_status(128 + 14)
+
+
 def test_yes_head_ends(initrd):
     """yes never ends by itself: head's exit closes the pipe, yes gets SIGPIPE."""
     need_busybox()
