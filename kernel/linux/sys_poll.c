@@ -117,20 +117,16 @@ long sys_poll(uint64_t fds, uint64_t n, uint64_t timeout)
     return do_poll(fds, n, ms == 0 ? 0 : time_deadline_ms(ms));
 }
 
-struct timespec {
-    int64_t sec, nsec;
-};
-
 static int ts_deadline(uint64_t uts, uint64_t *deadline)
 {
     if (!uts) {
         *deadline = UINT64_MAX;
         return 0;
     }
-    struct timespec t;
+    struct ktimespec t;
     if (copy_from_user(&t, uts, sizeof(t)))
         return -EFAULT;
-    if (t.sec < 0 || t.nsec < 0 || t.nsec >= 1000000000)
+    if (!ktimespec_ok(&t))
         return -EINVAL;
     uint64_t ms = (uint64_t)t.sec * 1000 + (uint64_t)t.nsec / 1000000;
     *deadline = (t.sec == 0 && t.nsec == 0) ? 0 : time_deadline_ms((long)MIN(ms, 1ull << 40));

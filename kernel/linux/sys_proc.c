@@ -374,10 +374,6 @@ long futex_wake(uint64_t uaddr, int n)
     return r;
 }
 
-struct timespec_k {
-    int64_t sec, nsec;
-};
-
 long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint64_t uaddr2,
                uint64_t val3)
 {
@@ -403,10 +399,10 @@ long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t timeout, uint
         return -EINVAL;
     uint64_t deadline = 0; /* TSC; 0 = none */
     if (timeout) {
-        struct timespec_k t;
+        struct ktimespec t;
         if (copy_from_user(&t, timeout, sizeof(t)))
             return -EFAULT;
-        if (t.sec < 0 || t.nsec < 0 || t.nsec >= 1000000000)
+        if (!ktimespec_ok(&t))
             return -EINVAL;
         uint64_t ns = (uint64_t)MIN(t.sec, 1ll << 32) * 1000000000ull + t.nsec;
         deadline = cmd == FUTEX_WAIT ? rdtsc() + ns_to_tsc(ns)

@@ -21,11 +21,7 @@
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
-#define NSEC 1000000000ull
-
-struct timespec {
-    int64_t sec, nsec;
-};
+#define NSEC NSEC_PER_SEC
 
 static uint64_t tsc0, khz;
 static int64_t epoch_offset = -1;
@@ -130,7 +126,7 @@ long sys_clock_gettime(uint64_t clk, uint64_t ts)
     int rc = clock_ns(clk, &ns);
     if (rc)
         return rc;
-    struct timespec t = {ns / NSEC, ns % NSEC};
+    struct ktimespec t = ns_ktimespec(ns);
     return copy_to_user(ts, &t, sizeof(t));
 }
 
@@ -140,7 +136,7 @@ long sys_clock_getres(uint64_t clk, uint64_t ts)
     int rc = clock_ns(clk, &ns);
     if (rc)
         return rc;
-    struct timespec t = {0, 1};
+    struct ktimespec t = {0, 1};
     return ts ? copy_to_user(ts, &t, sizeof(t)) : 0;
 }
 
@@ -179,7 +175,7 @@ static int wait_until(uint64_t clk_ns_deadline, bool realtime)
 
 long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem)
 {
-    struct timespec t;
+    struct ktimespec t;
     uint64_t now;
     int rc = clock_ns(clk, &now);
     if (rc)
@@ -188,10 +184,9 @@ long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t re
         return -EINVAL;
     if (copy_from_user(&t, req, sizeof(t)))
         return -EFAULT;
-    if (t.sec < 0 || t.nsec < 0 || t.nsec >= (int64_t)NSEC)
+    if (!ktimespec_ok(&t))
         return -EINVAL;
-    uint64_t want =
-        (uint64_t)t.sec > UINT64_MAX / NSEC / 2 ? UINT64_MAX / 2 : t.sec * NSEC + t.nsec;
+    uint64_t want = ktimespec_ns(&t);
     uint64_t deadline = (flags & TIMER_ABSTIME) ? want : now + want;
     bool realtime = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE;
     if (wait_until(deadline, realtime)) {
@@ -200,13 +195,13 @@ long sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t re
         if (rem && !(flags & TIMER_ABSTIME)) {
             clock_ns(clk, &now);
             uint64_t left = deadline > now ? deadline - now : 0;
-            struct timespec r = {(int64_t)(left / NSEC), (int64_t)(left % NSEC)};
+            struct ktimespec r = ns_ktimespec(left);
             copy_to_user(rem, &r, sizeof(r));
         }
         return -EINTR;
     }
     if (rem && !(flags & TIMER_ABSTIME)) {
-        struct timespec z = {0, 0};
+        struct ktimespec z = {0, 0};
         copy_to_user(rem, &z, sizeof(z));
     }
     return 0;

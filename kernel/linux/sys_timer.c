@@ -15,7 +15,7 @@
 #include "mote/string.h"
 #include "mote/uspace.h"
 
-#define NSEC 1000000000ull
+#define NSEC NSEC_PER_SEC
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
 #define CLOCK_BOOTTIME 7
@@ -266,49 +266,29 @@ long sys_alarm(uint64_t seconds)
 
 /* ---- itimerspec for timerfd and POSIX timers ---- */
 
-struct timespec_k {
-    int64_t sec, nsec;
-};
 struct itimerspec_k {
-    struct timespec_k interval, value;
+    struct ktimespec interval, value;
 };
-
-static bool ts_ok(const struct timespec_k *t)
-{
-    return t->sec >= 0 && t->nsec >= 0 && t->nsec < (int64_t)NSEC;
-}
-
-static uint64_t ts_ns(const struct timespec_k *t)
-{
-    if ((uint64_t)t->sec > UINT64_MAX / NSEC / 4)
-        return UINT64_MAX / 4;
-    return (uint64_t)t->sec * NSEC + (uint64_t)t->nsec;
-}
-
-static struct timespec_k ns_ts(uint64_t ns)
-{
-    return (struct timespec_k){(int64_t)(ns / NSEC), (int64_t)(ns % NSEC)};
-}
 
 static void spec_get(struct ktimer *k, struct itimerspec_k *v)
 {
-    v->value = ns_ts(timer_left(k));
-    v->interval = ns_ts(k->interval);
+    v->value = ns_ktimespec(timer_left(k));
+    v->interval = ns_ktimespec(k->interval);
 }
 
 /* Arms k from a user itimerspec: relative, or absolute on the clock (realtime or monotonic). */
 static int spec_set(struct ktimer *k, const struct itimerspec_k *v, bool abs, bool realtime)
 {
-    if (!ts_ok(&v->value) || !ts_ok(&v->interval))
+    if (!ktimespec_ok(&v->value) || !ktimespec_ok(&v->interval))
         return -EINVAL;
-    uint64_t ns = ts_ns(&v->value), now = time_mono_ns(), expires = 0;
+    uint64_t ns = ktimespec_ns(&v->value), now = time_mono_ns(), expires = 0;
     if (ns && abs) {
         uint64_t clk = realtime ? time_real_ns() : now;
         expires = ns > clk ? now + (ns - clk) : now;
     } else if (ns) {
         expires = now + ns;
     }
-    timer_arm(k, expires ? MAX(expires, 1) : 0, ts_ns(&v->interval));
+    timer_arm(k, expires ? MAX(expires, 1) : 0, ktimespec_ns(&v->interval));
     return 0;
 }
 
@@ -411,7 +391,7 @@ long sys_timerfd_settime(uint64_t fd, uint64_t flags, uint64_t nval, uint64_t ov
         return rc;
     if (copy_from_user(&v, nval, sizeof(v)))
         return -EFAULT;
-    if (!ts_ok(&v.value) || !ts_ok(&v.interval))
+    if (!ktimespec_ok(&v.value) || !ktimespec_ok(&v.interval))
         return -EINVAL;
     spec_get(&t->k, &old);
     if (oval && copy_to_user(oval, &old, sizeof(old)))
@@ -484,7 +464,7 @@ long sys_timer_settime(uint64_t id, uint64_t flags, uint64_t nval, uint64_t oval
         return -EINVAL;
     if (copy_from_user(&v, nval, sizeof(v)))
         return -EFAULT;
-    if (!ts_ok(&v.value) || !ts_ok(&v.interval))
+    if (!ktimespec_ok(&v.value) || !ktimespec_ok(&v.interval))
         return -EINVAL;
     spec_get(&s->k, &old);
     if (oval && copy_to_user(oval, &old, sizeof(old)))

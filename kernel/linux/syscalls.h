@@ -334,10 +334,32 @@ long sys_faccessat2(uint64_t dirfd, uint64_t path, uint64_t mode, uint64_t flags
 struct inode;
 int resolve_at(long dirfd, uint64_t upath, int atflags, int lookup, struct inode **out);
 
-/* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
 /* CLOCK_MONOTONIC and CLOCK_REALTIME now, in nanoseconds (linux/sys_time.c). */
 uint64_t time_mono_ns(void);
 uint64_t time_real_ns(void);
+
+/* Linux's struct timespec (x86-64) and its conversions, for every call that takes one. */
+#define NSEC_PER_SEC 1000000000ull
+struct ktimespec {
+    int64_t sec, nsec;
+};
+static inline bool ktimespec_ok(const struct ktimespec *t)
+{
+    return t->sec >= 0 && t->nsec >= 0 && t->nsec < (int64_t)NSEC_PER_SEC;
+}
+/* Nanoseconds of a valid timespec, saturated at UINT64_MAX / 4 (146 years: sums stay exact). */
+static inline uint64_t ktimespec_ns(const struct ktimespec *t)
+{
+    if ((uint64_t)t->sec > UINT64_MAX / NSEC_PER_SEC / 4)
+        return UINT64_MAX / 4;
+    return (uint64_t)t->sec * NSEC_PER_SEC + (uint64_t)t->nsec;
+}
+static inline struct ktimespec ns_ktimespec(uint64_t ns)
+{
+    return (struct ktimespec){(int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC)};
+}
+
+/* Deadlines for poll/select/epoll/futex (linux/sys_time.c): ms < 0 is forever (UINT64_MAX). */
 uint64_t time_deadline_ms(long ms);
 bool time_passed(uint64_t deadline);
 uint64_t time_deadline_tsc(uint64_t deadline);
